@@ -1,0 +1,109 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Condition types. Every type is positive polarity ("True" is good) and carries observedGeneration.
+const (
+	// ReadyCondition summarises the object: True when every other condition of the object is good.
+	ReadyCondition = "Ready"
+
+	// ReconcilingCondition is True while the controller works towards a new generation of the spec.
+	// It is "abnormal-true": it is removed once the object is reconciled.
+	ReconcilingCondition = "Reconciling"
+
+	// StalledCondition is True when the controller cannot make progress until the spec or a referenced
+	// Secret changes (a bad credential, a missing Secret). It is "abnormal-true": absent otherwise.
+	StalledCondition = "Stalled"
+
+	// CredentialsReadyCondition (ScimTenant) is True when a Graph token was acquired with the tenant's
+	// credentials and a Graph read with it succeeded.
+	CredentialsReadyCondition = "CredentialsReady"
+
+	// ServicePrincipalReadyCondition (ScimApplication) is True when the Entra enterprise application and
+	// its service principal exist and are recorded in status.
+	ServicePrincipalReadyCondition = "ServicePrincipalReady"
+
+	// JobReadyCondition (ScimApplication) is True when the provisioning job exists and is in the state
+	// the spec asks for (started or paused).
+	JobReadyCondition = "JobReady"
+
+	// AdminCredentialsReadyCondition (ScimApplication) is True when Entra holds the Tenant URL, the
+	// Secret Token and the settings of the spec.
+	AdminCredentialsReadyCondition = "AdminCredentialsReady"
+
+	// MappingsSyncedCondition (ScimApplication) is True when the job's attribute mappings equal the
+	// spec's mapping table.
+	MappingsSyncedCondition = "MappingsSynced"
+
+	// AssignmentsSyncedCondition (ScimApplication) is True when the users and groups of the spec are
+	// assigned to the application.
+	AssignmentsSyncedCondition = "AssignmentsSynced"
+
+	// ProvisioningHealthyCondition (ScimApplication) is False when Entra reports the job quarantined or
+	// its last cycle failed.
+	ProvisioningHealthyCondition = "ProvisioningHealthy"
+)
+
+// Condition reasons. They are CamelCase, stable, and say what happened, not when.
+const (
+	// SucceededReason: the condition's work is done.
+	SucceededReason = "Succeeded"
+	// ProgressingReason: the controller is working on a new generation.
+	ProgressingReason = "Progressing"
+	// DependencyNotReadyReason: an object this one needs (the ScimTenant) is not Ready yet.
+	DependencyNotReadyReason = "DependencyNotReady"
+	// TenantNotFoundReason: spec.tenantRef names no ScimTenant in the namespace.
+	TenantNotFoundReason = "TenantNotFound"
+	// SecretNotFoundReason: a referenced Secret does not exist.
+	SecretNotFoundReason = "SecretNotFound"
+	// SecretKeyNotFoundReason: a referenced Secret lacks the referenced key, or the value is empty.
+	SecretKeyNotFoundReason = "SecretKeyNotFound"
+	// InvalidCredentialsReason: Entra rejected the client secret, certificate or federated token.
+	InvalidCredentialsReason = "InvalidCredentials"
+	// ForbiddenReason: Graph answered 403; the message names the missing application permission.
+	ForbiddenReason = "Forbidden"
+	// UnreachableReason: the authority host or the Graph endpoint could not be reached.
+	UnreachableReason = "Unreachable"
+	// ThrottledReason: Graph answered 429 or 503; the controller waits as Retry-After says.
+	ThrottledReason = "Throttled"
+	// GraphErrorReason: Graph answered an error that fits no other reason; the message has its code.
+	GraphErrorReason = "GraphError"
+	// InvalidExpressionReason: a mapping's source expression does not parse; the message has the position.
+	InvalidExpressionReason = "InvalidExpression"
+	// PrincipalNotFoundReason: an assigned user or group does not exist in Entra.
+	PrincipalNotFoundReason = "PrincipalNotFound"
+	// AmbiguousPrincipalReason: a group display name matches more than one group.
+	AmbiguousPrincipalReason = "AmbiguousPrincipal"
+	// PausedReason: the job is paused because the spec asks for it.
+	PausedReason = "Paused"
+	// QuarantinedReason: Entra put the job in quarantine; the message has Entra's reason.
+	QuarantinedReason = "Quarantined"
+	// LastExecutionFailedReason: the job's last cycle ended in failure.
+	LastExecutionFailedReason = "LastExecutionFailed"
+	// DeletingReason: the object is being deleted and the controller is cleaning up.
+	DeletingReason = "Deleting"
+)
+
+// Well-known names shared by the controllers and the SCIM server.
+const (
+	// Finalizer guards the cleanup of Entra objects and records.
+	Finalizer = "scim.andmoney.dk/finalizer"
+
+	// ApplicationLabel names, on every Advisor and Room, the ScimApplication whose SCIM endpoint
+	// created it.
+	ApplicationLabel = "scim.andmoney.dk/application"
+)

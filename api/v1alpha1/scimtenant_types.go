@@ -1,0 +1,176 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Environment is the &Money environment a customer's tenant provisions to. It selects the default
+// Tenant URLs that Entra calls.
+// +kubebuilder:validation:Enum=Test;Production
+type Environment string
+
+const (
+	// EnvironmentTest provisions to the test environment (api.test-env.booking.andmoney.dk).
+	EnvironmentTest Environment = "Test"
+	// EnvironmentProduction provisions to production (api.booking.andmoney.dk).
+	EnvironmentProduction Environment = "Production"
+)
+
+// ScimTenantSpec describes one customer's Microsoft Entra tenant and how the operator signs in to it.
+type ScimTenantSpec struct {
+	// environment is the &Money environment this tenant's applications provision to: Test or Production.
+	// +required
+	Environment Environment `json:"environment"`
+
+	// tenantID is the Entra tenant (directory) ID, a GUID.
+	// +required
+	// +kubebuilder:validation:MinLength=36
+	// +kubebuilder:validation:MaxLength=36
+	// +kubebuilder:validation:Pattern=`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
+	TenantID string `json:"tenantID"`
+
+	// clientID is the application (client) ID of the app registration the operator signs in as, a GUID.
+	// It needs the Graph application permissions listed in docs/install.md.
+	// +required
+	// +kubebuilder:validation:MinLength=36
+	// +kubebuilder:validation:MaxLength=36
+	// +kubebuilder:validation:Pattern=`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
+	ClientID string `json:"clientID"`
+
+	// credentials is how the operator proves it is clientID: exactly one of a client secret, a client
+	// certificate or workload identity federation.
+	// +required
+	Credentials TenantCredentials `json:"credentials"`
+
+	// cloud overrides the Entra endpoints, for sovereign clouds or a local Graph simulator.
+	// +optional
+	Cloud *CloudEndpoints `json:"cloud,omitempty"`
+
+	// notifications is the default failure e-mail setting of this tenant's applications. A
+	// ScimApplication's own notifications replace it.
+	// +optional
+	Notifications *Notifications `json:"notifications,omitempty"`
+}
+
+// TenantCredentials holds exactly one kind of credential for the operator's app registration.
+// +kubebuilder:validation:XValidation:rule="[has(self.clientSecret), has(self.clientCertificate), has(self.workloadIdentity)].filter(x, x).size() == 1",message="exactly one of clientSecret, clientCertificate or workloadIdentity must be set"
+type TenantCredentials struct {
+	// clientSecret selects the Secret key holding a client secret of the app registration.
+	// +optional
+	ClientSecret *SecretKeySelector `json:"clientSecret,omitempty"`
+
+	// clientCertificate selects the Secret key holding a PEM bundle: the certificate registered on the
+	// app registration and its unencrypted private key.
+	// +optional
+	ClientCertificate *SecretKeySelector `json:"clientCertificate,omitempty"`
+
+	// workloadIdentity signs in with a Kubernetes service account token that the app registration
+	// trusts through a federated identity credential; no secret is stored.
+	// +optional
+	WorkloadIdentity *WorkloadIdentity `json:"workloadIdentity,omitempty"`
+}
+
+// WorkloadIdentity configures workload identity federation with a service account token.
+type WorkloadIdentity struct {
+	// serviceAccountName is the service account, in the ScimTenant's namespace, whose token the operator
+	// requests and presents to Entra. The federated credential's subject is
+	// system:serviceaccount:<namespace>:<serviceAccountName>.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	ServiceAccountName string `json:"serviceAccountName"`
+
+	// audience of the requested token. Entra expects api://AzureADTokenExchange unless the federated
+	// credential says otherwise.
+	// +optional
+	// +kubebuilder:default="api://AzureADTokenExchange"
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Audience string `json:"audience,omitempty"`
+}
+
+// CloudEndpoints overrides the Microsoft Entra endpoints.
+type CloudEndpoints struct {
+	// authorityHost is the Entra sign-in endpoint. Default: https://login.microsoftonline.com/.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
+	AuthorityHost string `json:"authorityHost,omitempty"`
+
+	// graphEndpoint is the Microsoft Graph base URL including the version. Default:
+	// https://graph.microsoft.com/v1.0.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
+	GraphEndpoint string `json:"graphEndpoint,omitempty"`
+}
+
+// ScimTenantStatus is the observed state of a ScimTenant.
+type ScimTenantStatus struct {
+	// observedGeneration is the last generation the controller reconciled successfully.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready, CredentialsReady, Reconciling and Stalled.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:categories=scim,shortName=stn
+// +kubebuilder:printcolumn:name="Environment",type=string,JSONPath=`.spec.environment`
+// +kubebuilder:printcolumn:name="Tenant ID",type=string,JSONPath=`.spec.tenantID`,priority=1
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// ScimTenant is one customer's Microsoft Entra tenant: the &Money environment it provisions to and the
+// credentials the operator uses to configure provisioning there through Microsoft Graph.
+type ScimTenant struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitzero"`
+
+	// spec describes the tenant.
+	// +required
+	Spec ScimTenantSpec `json:"spec"`
+
+	// status is the observed state of the tenant.
+	// +optional
+	Status ScimTenantStatus `json:"status,omitzero"`
+}
+
+// +kubebuilder:object:root=true
+
+// ScimTenantList is a list of ScimTenant.
+type ScimTenantList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitzero"`
+	Items           []ScimTenant `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&ScimTenant{}, &ScimTenantList{})
+}
