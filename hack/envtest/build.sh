@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the envtest control plane (etcd and kube-apiserver) from the Go module proxy and caches it
+# Builds the envtest control plane (etcd and kube-apiserver, plus kubectl) from the Go module proxy and caches it
 # outside the clone, keyed by version, so a fresh clone (CI) reuses the binaries of an earlier one.
 #
 # Prints the directory holding the binaries (use it as KUBEBUILDER_ASSETS). Idempotent: when both
@@ -27,4 +27,7 @@ build() { # name module-dir package ldflags
 build etcd etcd go.etcd.io/etcd/server/v3 ""
 build kube-apiserver kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver \
   "-X k8s.io/component-base/version.gitVersion=${k8s_version} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$k8s_version")"
+# kubectl is not needed by the tests; `make run` prints commands that use it.
+build kubectl kube-apiserver k8s.io/kubernetes/cmd/kubectl \
+  "-X k8s.io/component-base/version.gitVersion=${k8s_version} -X k8s.io/client-go/pkg/version.gitVersion=${k8s_version}"
 echo "$dest"

@@ -33,13 +33,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	scimv1alpha1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+
+	scimv1alpha1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	operatorscheme "github.com/andmoney/scim-operator/internal/scheme"
 )
 
 // Cluster is a running local control plane.
@@ -55,20 +56,6 @@ type Cluster struct {
 	Scheme *k8sruntime.Scheme
 	// KubeConfig is a kubeconfig file's content for the cluster-admin user.
 	KubeConfig []byte
-}
-
-// NewScheme returns a scheme with the built-in kinds and the project's API.
-func NewScheme() *k8sruntime.Scheme {
-	s := k8sruntime.NewScheme()
-	utilruntimeMust(clientgoscheme.AddToScheme(s))
-	utilruntimeMust(scimv1alpha1.AddToScheme(s))
-	return s
-}
-
-func utilruntimeMust(err error) {
-	if err != nil {
-		panic(err)
-	}
 }
 
 // Start builds (or reuses from the cache) the control-plane binaries, starts them, installs the CRDs
@@ -95,7 +82,7 @@ func Start(ctx context.Context) (*Cluster, error) {
 		return nil, fmt.Errorf("start kube-apiserver and etcd from %s: %w", assets, err)
 	}
 	cfg.QPS, cfg.Burst = 1000, 2000
-	scheme := NewScheme()
+	scheme := operatorscheme.New()
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return nil, errors.Join(err, env.Stop())

@@ -1,0 +1,162 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command devcluster is `make run`: it starts etcd and kube-apiserver on loopback, installs the CRDs,
+// the admission policies and config/samples, writes a kubeconfig, and runs the manager binary against
+// them in the foreground. Ctrl-C stops the manager, then the control plane, and leaves no process.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/andmoney/scim-operator/internal/localcluster"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "devcluster:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	manager := flag.String("manager", "bin/manager", "Manager binary to run against the local control plane.")
+	stateDir := flag.String("state-dir", ".run", "Directory for the kubeconfig.")
+	samples := flag.String("samples", "config/samples", "Manifests applied before the manager starts.")
+	flag.Parse()
+	managerArgs := flag.Args()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	started := time.Now()
+	cluster, err := localcluster.Start(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := cluster.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "devcluster: stop control plane:", err)
+		}
+	}()
+
+	if err := cluster.ApplyDir(ctx, *samples); err != nil {
+		return fmt.Errorf("apply samples: %w", err)
+	}
+	kubeconfig, err := writeKubeconfig(*stateDir, cluster.KubeConfig)
+	if err != nil {
+		return err
+	}
+	kubectl, err := linkKubectl(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Printf(`
+Local control plane ready in %s (kube-apiserver %s).
+  %s --kubeconfig %s get scimtenants,scimapplications,advisors,rooms
+Stop with Ctrl-C.
+
+`, time.Since(started).Round(100*time.Millisecond), cluster.Config.Host, kubectl, kubeconfig)
+
+	return runManager(ctx, *manager, kubeconfig, managerArgs)
+}
+
+// linkKubectl links bin/kubectl to the kubectl built with the control plane, so the printed commands
+// work on a machine that has no kubectl of its own.
+func linkKubectl(ctx context.Context) (string, error) {
+	root, err := localcluster.RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	assets, err := localcluster.BinaryAssets(ctx, root)
+	if err != nil {
+		return "", err
+	}
+	link := filepath.Join("bin", "kubectl")
+	_ = os.Remove(link)
+	if err := os.Symlink(filepath.Join(assets, "kubectl"), link); err != nil {
+		return "", fmt.Errorf("link bin/kubectl: %w", err)
+	}
+	return link, nil
+}
+
+func writeKubeconfig(dir string, content []byte) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	path, err := filepath.Abs(filepath.Join(dir, "kubeconfig"))
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		return "", fmt.Errorf("write kubeconfig: %w", err)
+	}
+	return path, nil
+}
+
+// runManager runs the manager until it exits or ctx ends; on ctx's end it sends SIGTERM, so the
+// manager shuts down gracefully, and kills it if it has not stopped within 30 s.
+func runManager(ctx context.Context, binary, kubeconfig string, args []string) error {
+	args = append([]string{
+		"--health-probe-bind-address=127.0.0.1:8081",
+		"--metrics-bind-address=127.0.0.1:8082",
+		"--metrics-secure=false",
+		"--zap-devel",
+	}, args...)
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	// Die with devcluster even if it is killed without a chance to clean up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", binary, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		return managerExit(err)
+	case <-ctx.Done():
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		return managerExit(err)
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		return errors.Join(errors.New("manager did not stop within 30s; killed"), <-exited)
+	}
+}
+
+func managerExit(err error) error {
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) && exitErr.ExitCode() == -1 {
+		return nil // ended by our SIGTERM
+	}
+	if err != nil {
+		return fmt.Errorf("manager: %w", err)
+	}
+	return nil
+}
