@@ -1,0 +1,313 @@
+package simulator
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// mappingSource is attributeMappingSource: an Attribute, a Constant or a Function tree.
+type mappingSource struct {
+	Expression string             `json:"expression"`
+	Name       string             `json:"name"`
+	Parameters []mappingParameter `json:"parameters"`
+	Type       string             `json:"type"`
+}
+
+type mappingParameter struct {
+	Key   string         `json:"key"`
+	Value *mappingSource `json:"value"`
+}
+
+// functionParameterNames gives the formal parameter keys of the functions the simulator
+// models; "*" repeats the previous name, "key/value" alternate (Switch). The real service
+// knows many more functions (graph-sync.md §5.5); unknown ones fail to parse here.
+var functionParameterNames = map[string][]string{
+	"Switch":                  {"source", "defaultValue", "key/value"},
+	"Join":                    {"separator", "source", "*"},
+	"Not":                     {"source"},
+	"Append":                  {"source", "suffix"},
+	"ToLower":                 {"source", "culture"},
+	"ToUpper":                 {"source", "culture"},
+	"Coalesce":                {"source", "*"},
+	"StripSpaces":             {"source"},
+	"SingleAppRoleAssignment": {"source"},
+	"Replace":                 {"source", "oldValue", "regexPattern", "regexGroupName", "replacementValue", "replacementAttributeName", "template"},
+}
+
+// parseExpression turns "[attr]", "\"constant\"" or "Func(arg, , arg)" into the source
+// tree Graph's parseExpression returns; empty arguments are dropped from parameters (§5.3).
+func parseExpression(text string) (*mappingSource, error) {
+	p := &expressionParser{text: text}
+	source, err := p.parse()
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpaces()
+	if p.pos != len(p.text) {
+		return nil, fmt.Errorf("unexpected %q at offset %d", p.text[p.pos:], p.pos)
+	}
+	if source == nil {
+		return nil, errors.New("the expression is empty")
+	}
+	return source, nil
+}
+
+type expressionParser struct {
+	text string
+	pos  int
+}
+
+func (p *expressionParser) skipSpaces() {
+	for p.pos < len(p.text) && (p.text[p.pos] == ' ' || p.text[p.pos] == '\t') {
+		p.pos++
+	}
+}
+
+// parse reads one argument; nil (without error) means an empty argument.
+func (p *expressionParser) parse() (*mappingSource, error) {
+	p.skipSpaces()
+	if p.pos >= len(p.text) || p.text[p.pos] == ',' || p.text[p.pos] == ')' {
+		return nil, nil
+	}
+	start := p.pos
+	switch p.text[p.pos] {
+	case '[':
+		end := strings.IndexByte(p.text[p.pos:], ']')
+		if end < 0 {
+			return nil, fmt.Errorf("unterminated attribute reference at offset %d", start)
+		}
+		name := strings.TrimSpace(p.text[p.pos+1 : p.pos+end])
+		p.pos += end + 1
+		if name == "" {
+			return nil, fmt.Errorf("empty attribute reference at offset %d", start)
+		}
+		return &mappingSource{Expression: "[" + name + "]", Name: name, Type: "Attribute", Parameters: []mappingParameter{}}, nil
+	case '"':
+		var value strings.Builder
+		p.pos++
+		for p.pos < len(p.text) {
+			ch := p.text[p.pos]
+			if ch == '\\' && p.pos+1 < len(p.text) {
+				value.WriteByte(p.text[p.pos+1])
+				p.pos += 2
+				continue
+			}
+			if ch == '"' {
+				p.pos++
+				return &mappingSource{Expression: p.text[start:p.pos], Name: value.String(), Type: "Constant", Parameters: []mappingParameter{}}, nil
+			}
+			value.WriteByte(ch)
+			p.pos++
+		}
+		return nil, fmt.Errorf("unterminated string constant at offset %d", start)
+	}
+	for p.pos < len(p.text) && isIdentifierChar(p.text[p.pos]) {
+		p.pos++
+	}
+	name := p.text[start:p.pos]
+	p.skipSpaces()
+	if name == "" || p.pos >= len(p.text) || p.text[p.pos] != '(' {
+		return nil, fmt.Errorf("expected an attribute, a constant or a function at offset %d", start)
+	}
+	formal, known := functionParameterNames[name]
+	if !known {
+		return nil, fmt.Errorf("unknown function '%s'", name)
+	}
+	p.pos++
+	var args []*mappingSource
+	for {
+		arg, err := p.parse()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, arg)
+		p.skipSpaces()
+		if p.pos >= len(p.text) {
+			return nil, fmt.Errorf("missing ')' for function '%s'", name)
+		}
+		if p.text[p.pos] == ')' {
+			p.pos++
+			break
+		}
+		p.pos++ // ','
+	}
+	source := &mappingSource{Expression: p.text[start:p.pos], Name: name, Type: "Function", Parameters: []mappingParameter{}}
+	for i, arg := range args {
+		if arg == nil {
+			continue
+		}
+		source.Parameters = append(source.Parameters, mappingParameter{Key: formalName(formal, i), Value: arg})
+	}
+	return source, nil
+}
+
+func isIdentifierChar(ch byte) bool {
+	return ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+}
+
+func formalName(formal []string, index int) string {
+	last := len(formal) - 1
+	if index < last {
+		return formal[index]
+	}
+	switch formal[last] {
+	case "*":
+		return formal[last-1]
+	case "key/value":
+		if (index-last)%2 == 0 {
+			return "key"
+		}
+		return "value"
+	}
+	if index == last {
+		return formal[last]
+	}
+	return fmt.Sprintf("parameter%d", index)
+}
+
+// evaluate computes a mapping source against source attributes. ok is false when the
+// result is null (the attribute is then not exported).
+func (m *mappingSource) evaluate(attributes map[string]string) (string, bool) {
+	if m == nil {
+		return "", false
+	}
+	switch m.Type {
+	case "Attribute":
+		v, found := attributes[m.Name]
+		return v, found && v != ""
+	case "Constant":
+		return m.Name, true
+	}
+	args := map[string][]*mappingSource{}
+	for _, p := range m.Parameters {
+		args[p.Key] = append(args[p.Key], p.Value)
+	}
+	first := func(key string) (string, bool) {
+		if len(args[key]) == 0 {
+			return "", false
+		}
+		return args[key][0].evaluate(attributes)
+	}
+	switch m.Name {
+	case "Switch":
+		value, _ := first("source")
+		for i := range args["key"] {
+			key, _ := args["key"][i].evaluate(attributes)
+			if i < len(args["value"]) && strings.EqualFold(key, value) {
+				return args["value"][i].evaluate(attributes)
+			}
+		}
+		return first("defaultValue")
+	case "Join":
+		separator, _ := first("separator")
+		var parts []string
+		for _, src := range args["source"] {
+			if v, ok := src.evaluate(attributes); ok {
+				parts = append(parts, v)
+			}
+		}
+		return strings.Join(parts, separator), len(parts) > 0
+	case "Not":
+		v, ok := first("source")
+		return boolString(!strings.EqualFold(v, "true")), ok
+	case "Append":
+		v, ok := first("source")
+		suffix, _ := first("suffix")
+		return v + suffix, ok
+	case "ToLower", "ToUpper":
+		v, ok := first("source")
+		if m.Name == "ToLower" {
+			return strings.ToLower(v), ok
+		}
+		return strings.ToUpper(v), ok
+	case "Coalesce":
+		for _, src := range args["source"] {
+			if v, ok := src.evaluate(attributes); ok {
+				return v, true
+			}
+		}
+		return "", false
+	case "StripSpaces":
+		v, ok := first("source")
+		return strings.ReplaceAll(v, " ", ""), ok
+	}
+	// Functions without a modelled evaluation pass their source through.
+	return first("source")
+}
+
+// sourceAttributeNames lists every Attribute referenced by the tree.
+func (m *mappingSource) sourceAttributeNames() []string {
+	if m == nil {
+		return nil
+	}
+	if m.Type == "Attribute" {
+		return []string{m.Name}
+	}
+	var names []string
+	for _, p := range m.Parameters {
+		names = append(names, p.Value.sourceAttributeNames()...)
+	}
+	return names
+}
+
+// handleParseExpression implements schema/parseExpression (§5.5): 200 in all cases, with
+// parsingSucceeded false and an error for bad syntax. Test input evaluation is supported
+// for flat objects of string values.
+func (s *Simulator) handleParseExpression(c *call) {
+	var body struct {
+		Expression      string         `json:"expression"`
+		TestInputObject map[string]any `json:"testInputObject"`
+	}
+	if !c.decode(&body) {
+		return
+	}
+	response := map[string]any{
+		"@odata.context":      c.context("microsoft.graph.parseExpressionResponse"),
+		"error":               nil,
+		"evaluationResult":    nil,
+		"evaluationSucceeded": false,
+		"parsedExpression":    nil,
+		"parsingSucceeded":    false,
+	}
+	source, err := parseExpression(body.Expression)
+	if err != nil {
+		response["error"] = map[string]any{"code": "ExpressionParsingFailed", "message": err.Error()}
+		c.writeJSON(http.StatusOK, response)
+		return
+	}
+	response["parsedExpression"] = source
+	response["parsingSucceeded"] = true
+	if body.TestInputObject != nil {
+		attributes := testInputAttributes(body.TestInputObject)
+		if v, ok := source.evaluate(attributes); ok {
+			response["evaluationResult"] = []string{v}
+		} else {
+			response["evaluationResult"] = []string{}
+		}
+		response["evaluationSucceeded"] = true
+	}
+	c.writeJSON(http.StatusOK, response)
+}
+
+// testInputAttributes flattens an expressionInputObject ({definition, properties:[{key,
+// value}]}) or a plain object into attribute values.
+func testInputAttributes(input map[string]any) map[string]string {
+	attributes := map[string]string{}
+	if props, ok := input["properties"].([]any); ok {
+		for _, p := range props {
+			kv, ok := p.(map[string]any)
+			if !ok {
+				continue
+			}
+			key, _ := kv["key"].(string)
+			attributes[key] = fmt.Sprint(kv["value"])
+		}
+		return attributes
+	}
+	for k, v := range input {
+		attributes[k] = fmt.Sprint(v)
+	}
+	return attributes
+}

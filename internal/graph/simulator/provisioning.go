@@ -1,0 +1,377 @@
+package simulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ErrJobNotFound is returned by test hooks for an unknown job id.
+var ErrJobNotFound = errors.New("simulator: synchronization job not found")
+
+// ErrJobNotStarted is returned by RunCycle for a job whose schedule is not Active.
+var ErrJobNotStarted = errors.New("simulator: synchronization job is not started")
+
+// ErrCycleInProgress is returned by RunCycle while another cycle of the job runs.
+var ErrCycleInProgress = errors.New("simulator: a cycle of this job is already running")
+
+// QuarantineFault describes a quarantine forced by a test.
+type QuarantineFault struct {
+	// Reason is a synchronizationQuarantine reason; default EncounteredQuarantineException.
+	Reason string
+	// ErrorCode defaults to SystemForCrossDomainIdentityManagementInvalidCredentials.
+	ErrorCode string
+	Message   string
+}
+
+// Notification is a failure e-mail the service would have sent because the job's
+// SyncNotificationSettings had Enabled set (§4.1).
+type Notification struct {
+	Time       time.Time
+	JobID      string
+	Recipients string
+	Subject    string
+}
+
+// quarantineBackoff is the delay before the first retry of a quarantined job; it doubles
+// per series up to a day, as Entra slows quarantined jobs down to once a day.
+const (
+	quarantineBackoff    = 5 * time.Minute
+	maxQuarantineBackoff = 24 * time.Hour
+)
+
+// RunCycle runs one provisioning cycle of a started job now: it probes the SCIM endpoint
+// (see WithSCIMProbe), then records success (exporting in-scope users into the simulated
+// target and writing provisioning logs) or failure (and quarantine) in the job status.
+func (s *Simulator) RunCycle(ctx context.Context, jobID string) (TaskExecution, error) {
+	s.mu.Lock()
+	_, j := s.jobByIDLocked(jobID)
+	if j == nil {
+		s.mu.Unlock()
+		return TaskExecution{}, fmt.Errorf("run cycle of %q: %w", jobID, ErrJobNotFound)
+	}
+	if j.schedule.State != ScheduleActive {
+		s.mu.Unlock()
+		return TaskExecution{}, fmt.Errorf("run cycle of %q: %w", jobID, ErrJobNotStarted)
+	}
+	if j.cycleRunning {
+		s.mu.Unlock()
+		return TaskExecution{}, fmt.Errorf("run cycle of %q: %w", jobID, ErrCycleInProgress)
+	}
+	j.cycleRunning = true
+	sp := s.servicePrincipals[j.spID]
+	baseAddress, token := secretValue(sp.secrets, "BaseAddress"), secretValue(sp.secrets, "SecretToken")
+	forced := j.pendingQuarantine
+	j.pendingQuarantine = nil
+	s.mu.Unlock()
+
+	began := s.now()
+	var probeErr error
+	if forced == nil {
+		probeErr = s.probeSCIM(ctx, "cycle", baseAddress, token)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j.cycleRunning = false
+	sp, j = s.jobByIDLocked(jobID)
+	if j == nil {
+		return TaskExecution{}, fmt.Errorf("run cycle of %q: %w", jobID, ErrJobNotFound)
+	}
+	switch {
+	case forced != nil:
+		syncErr := forced.syncError()
+		s.recordExecutionFailureLocked(j, began, syncErr)
+		s.quarantineLocked(sp, j, forced.reason(), syncErr)
+	case probeErr != nil:
+		s.recordFailureLocked(sp, j, began, cycleFailureError(probeErr))
+	default:
+		s.recordSuccessLocked(sp, j, began)
+	}
+	return *j.status.LastExecution, nil
+}
+
+// RunDueCycles runs the cycles that WithAutomaticCycles has made due by the clock.
+func (s *Simulator) RunDueCycles(ctx context.Context) {
+	s.runDueCycles(ctx, "", "")
+}
+
+// runDueCycles runs due cycles, optionally only of one service principal or one job.
+func (s *Simulator) runDueCycles(ctx context.Context, spID, jobID string) {
+	if !s.cfg.automaticCycles {
+		return
+	}
+	s.mu.Lock()
+	now := s.now()
+	var due []string
+	for _, id := range s.spOrder {
+		if spID != "" && id != spID {
+			continue
+		}
+		for _, j := range s.servicePrincipals[id].jobs {
+			if (jobID == "" || j.id == jobID) && j.schedule.State == ScheduleActive && !now.Before(j.nextCycle) {
+				due = append(due, j.id)
+			}
+		}
+	}
+	s.mu.Unlock()
+	for _, id := range due {
+		// A concurrent request may have run it already; errors only mean "not due any more".
+		_, _ = s.RunCycle(ctx, id)
+	}
+}
+
+func (s *Simulator) jobByIDLocked(jobID string) (*servicePrincipal, *job) {
+	sp, ok := s.servicePrincipals[s.jobOwners[jobID]]
+	if !ok {
+		return nil, nil
+	}
+	for _, j := range sp.jobs {
+		if j.id == jobID {
+			return sp, j
+		}
+	}
+	return nil, nil
+}
+
+// recordFailureLocked records a failed cycle and quarantines the job once the configured
+// number of successive failures is reached.
+func (s *Simulator) recordFailureLocked(sp *servicePrincipal, j *job, began time.Time, syncErr *SyncError) {
+	s.recordExecutionFailureLocked(j, began, syncErr)
+	if j.status.CountSuccessiveCompleteFailures >= int64(s.cfg.quarantineAfter) {
+		s.quarantineLocked(sp, j, QuarantineEncounteredQuarantineException, syncErr)
+	}
+}
+
+func (s *Simulator) recordExecutionFailureLocked(j *job, began time.Time, syncErr *SyncError) {
+	j.status.LastExecution = &TaskExecution{
+		ActivityIdentifier: s.newGUIDLocked(), State: "Failed",
+		TimeBegan: formatTime(began), TimeEnded: formatTime(s.now()), Error: syncErr,
+	}
+	j.status.CountSuccessiveCompleteFailures++
+	j.nextCycle = s.now().Add(s.cfg.cycleInterval)
+}
+
+// quarantineLocked puts the job into (or keeps it in) quarantine with exponential back-off.
+func (s *Simulator) quarantineLocked(sp *servicePrincipal, j *job, reason string, syncErr *SyncError) {
+	now := s.now()
+	q := j.status.Quarantine
+	if q == nil {
+		q = &Quarantine{SeriesBegan: formatTime(now)}
+		s.notifyLocked(sp, j, reason, syncErr)
+	}
+	q.SeriesCount++
+	backoff := quarantineBackoff << min(q.SeriesCount-1, 20)
+	if backoff > maxQuarantineBackoff {
+		backoff = maxQuarantineBackoff
+	}
+	q.CurrentBegan = formatTime(now)
+	q.NextAttempt = formatTime(now.Add(backoff))
+	q.Reason = reason
+	q.Error = syncErr
+	j.status.Quarantine = q
+	j.status.Code = StatusQuarantine
+	j.nextCycle = now.Add(backoff)
+}
+
+// notifyLocked records the failure e-mail Entra sends when a job enters quarantine.
+func (s *Simulator) notifyLocked(sp *servicePrincipal, j *job, reason string, syncErr *SyncError) {
+	raw := secretValue(sp.secrets, "SyncNotificationSettings")
+	if raw == "" {
+		return
+	}
+	var settings map[string]any
+	if err := json.Unmarshal([]byte(raw), &settings); err != nil {
+		return
+	}
+	enabled := false
+	switch v := settings["Enabled"].(type) {
+	case bool:
+		enabled = v
+	case string:
+		enabled = strings.EqualFold(v, "true")
+	}
+	recipients, _ := settings["Recipients"].(string)
+	if !enabled || recipients == "" {
+		return
+	}
+	subject := fmt.Sprintf("Provisioning for %s has been quarantined (%s)", sp.displayName, reason)
+	if syncErr != nil {
+		subject += ": " + syncErr.Code
+	}
+	s.notifications = append(s.notifications, Notification{Time: s.now(), JobID: j.id, Recipients: recipients, Subject: subject})
+}
+
+func (s *Simulator) recordSuccessLocked(sp *servicePrincipal, j *job, began time.Time) {
+	activityID := s.newGUIDLocked()
+	execution := &TaskExecution{ActivityIdentifier: activityID, State: "Succeeded", TimeBegan: formatTime(began)}
+	_, userMapping, err := j.mappingFor("User")
+	if err == nil && userMapping.Enabled {
+		for _, id := range s.userOrder {
+			u := s.users[id]
+			execution.CountImported++
+			inScope := s.inScopeLocked(sp, id) && !u.SoftDeleted
+			if inScope {
+				execution.CountEntitled++
+				execution.CountEntitledForProvisioning++
+			}
+			_, known := j.exported[id]
+			if !inScope && !known {
+				continue
+			}
+			ch := s.exportUserLocked(j, u, userMapping, inScope)
+			if ch.action == "other" {
+				continue
+			}
+			ch.cycleID, ch.initiatedBy = activityID, "Azure AD Provisioning Service"
+			s.appendLogLocked(sp, j, ch, began)
+			execution.CountExported++
+			execution.CountExports++
+		}
+	}
+	now := s.now()
+	execution.TimeEnded = formatTime(now)
+	j.status.LastExecution = execution
+	j.status.LastSuccessfulExecution = execution
+	if execution.CountExported > 0 {
+		j.status.LastSuccessfulExecutionWithExports = execution
+	}
+	j.status.Code = StatusActive
+	j.status.CountSuccessiveCompleteFailures = 0
+	j.status.Quarantine = nil
+	if j.status.SteadyStateFirstAchievedTime == neverTime {
+		j.status.SteadyStateFirstAchievedTime = formatTime(now)
+	}
+	j.status.SteadyStateLastAchievedTime = formatTime(now)
+	j.status.SynchronizedEntryCountByType = []KeyCount{{Key: "User to " + targetUserObject, Value: int64(len(j.exported))}}
+	j.nextCycle = now.Add(s.cfg.cycleInterval)
+}
+
+// exportUserLocked applies the job's user mapping to u and updates the simulated target.
+// Out-of-scope users that were exported before are disabled (active via the Switch on
+// IsSoftDeleted), as Entra does on unassignment.
+func (s *Simulator) exportUserLocked(j *job, u *User, om *objectMapping, inScope bool) exportChange {
+	target := applyMapping(om, u.syncAttributes(inScope))
+	previous, known := j.exported[u.ID]
+	ch := exportChange{
+		sourceID: u.ID, sourceName: u.UserPrincipalName, sourceType: "User",
+		targetType: om.TargetObjectName, status: "success", changes: diffAttributes(previous, target),
+	}
+	switch {
+	case !known:
+		ch.action = "create"
+	case len(ch.changes) == 0:
+		ch.action = "other"
+	case !inScope:
+		ch.action = "disable"
+	default:
+		ch.action = "update"
+	}
+	if ch.action != "other" {
+		j.exported[u.ID] = target
+	}
+	ch.targetID = "scim-" + u.ID
+	return ch
+}
+
+// applyMapping evaluates every attribute mapping of om against source attributes.
+func applyMapping(om *objectMapping, source map[string]string) map[string]string {
+	target := map[string]string{}
+	for _, am := range om.AttributeMappings {
+		if v, ok := am.Source.evaluate(source); ok {
+			target[am.TargetAttributeName] = v
+		} else if am.DefaultValue != nil {
+			target[am.TargetAttributeName] = *am.DefaultValue
+		}
+	}
+	return target
+}
+
+func diffAttributes(previous, current map[string]string) []ModifiedProperty {
+	var changes []ModifiedProperty
+	names := make([]string, 0, len(current))
+	for name := range current {
+		names = append(names, name)
+	}
+	for name := range previous {
+		if _, ok := current[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		oldValue, hadOld := previous[name]
+		newValue, hasNew := current[name]
+		if hadOld == hasNew && oldValue == newValue {
+			continue
+		}
+		change := ModifiedProperty{DisplayName: name}
+		if hadOld {
+			change.OldValue = &oldValue
+		}
+		if hasNew {
+			change.NewValue = &newValue
+		}
+		changes = append(changes, change)
+	}
+	return changes
+}
+
+// QuarantineJob forces a job into quarantine now, as the service does for critical errors.
+func (s *Simulator) QuarantineJob(jobID string, fault QuarantineFault) error {
+	if err := fault.validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp, j := s.jobByIDLocked(jobID)
+	if j == nil {
+		return fmt.Errorf("quarantine %q: %w", jobID, ErrJobNotFound)
+	}
+	s.quarantineLocked(sp, j, fault.reason(), fault.syncError())
+	return nil
+}
+
+// QuarantineOnNextCycle makes the job's next cycle fail with fault and quarantine it.
+func (s *Simulator) QuarantineOnNextCycle(jobID string, fault QuarantineFault) error {
+	if err := fault.validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, j := s.jobByIDLocked(jobID)
+	if j == nil {
+		return fmt.Errorf("quarantine %q on next cycle: %w", jobID, ErrJobNotFound)
+	}
+	j.pendingQuarantine = &fault
+	return nil
+}
+
+func (f QuarantineFault) validate() error {
+	if f.Reason != "" && !quarantineReasons[f.Reason] {
+		return fmt.Errorf("simulator: unknown quarantine reason %q", f.Reason)
+	}
+	return nil
+}
+
+func (f QuarantineFault) reason() string {
+	if f.Reason == "" {
+		return QuarantineEncounteredQuarantineException
+	}
+	return f.Reason
+}
+
+func (f QuarantineFault) syncError() *SyncError {
+	code, message := f.ErrorCode, f.Message
+	if code == "" {
+		code = CodeInvalidCredentials
+	}
+	if message == "" {
+		message = "Please provide valid credentials for your application."
+	}
+	return &SyncError{Code: code, Message: message, TenantActionable: true}
+}
