@@ -2,12 +2,16 @@
 
 # Image to build with docker-build.
 IMG ?= scim-operator:dev
+# Entra for make run: simulator (a local Graph simulator stands in for it) or real.
+ENTRA ?= simulator
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 # Tools are pinned with `go tool` directives in their own modules, so they never touch the product's
 # go.sum and need nothing but the Go module proxy.
 CONTROLLER_GEN ?= go tool -modfile=hack/tools/go.mod controller-gen
 GOLANGCI_LINT ?= go tool -modfile=hack/tools/golangci-lint/go.mod golangci-lint
+KUSTOMIZE ?= go tool -modfile=$(CURDIR)/hack/tools/kustomize/go.mod kustomize
+HELM ?= go tool -modfile=$(CURDIR)/hack/tools/helm/go.mod helm
 
 # go test flags; e.g. make test TEST_FLAGS='-run TestSCIM -v'.
 TEST_FLAGS ?=
@@ -56,11 +60,11 @@ envtest: ## Build etcd and kube-apiserver from the Go module proxy (cached outsi
 	@hack/envtest/build.sh >/dev/null
 
 .PHONY: test
-test: manifests generate envtest ## Run all tests against a real kube-apiserver and etcd.
+test: manifests generate helm-chart envtest ## Run all tests against a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$$(hack/envtest/build.sh)" go test ./... -timeout $(GO_TEST_TIMEOUT) $(TEST_FLAGS)
 
 .PHONY: verify
-verify: manifests generate ## Fail when generated files, go.mod or formatting are stale.
+verify: manifests generate helm-chart ## Fail when generated files (chart included), go.mod or formatting are stale.
 	go mod tidy -diff
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
 	@git diff --exit-code -- api config charts || { echo 'generated files are stale: run make manifests generate and commit'; exit 1; }
@@ -75,9 +79,29 @@ build: manifests generate ## Build the manager binary into bin/manager.
 .PHONY: run
 run: build envtest ## Run the operator against a local kube-apiserver and etcd, with config/samples applied.
 	go build -o bin/devcluster ./hack/devcluster
-	KUBEBUILDER_ASSETS="$$(hack/envtest/build.sh)" bin/devcluster --manager bin/manager
+	KUBEBUILDER_ASSETS="$$(hack/envtest/build.sh)" bin/devcluster --manager bin/manager --entra $(ENTRA)
 
 # No Docker engine runs on the development machines; docker-build works wherever one does.
 .PHONY: docker-build
 docker-build: ## Build the container image (needs a Docker engine).
 	docker build --build-arg VERSION=$(VERSION) -t $(IMG) .
+
+##@ Deployment
+
+.PHONY: helm-chart
+helm-chart: manifests ## Regenerate the chart's CRDs, RBAC and admission policy (and config/crd/kustomization.yaml) from config/.
+	go run ./hack/helmgen
+
+.PHONY: helm-lint
+helm-lint: helm-chart ## Lint the chart with its default, test and production values.
+	$(HELM) lint --strict charts/scim-operator
+	$(HELM) lint --strict charts/scim-operator --values charts/scim-operator/values-test.yaml
+	$(HELM) lint --strict charts/scim-operator --values charts/scim-operator/values-production.yaml
+
+.PHONY: build-installer
+build-installer: manifests helm-chart ## Render config/default with the image IMG into dist/install.yaml.
+	rm -rf dist/installer && mkdir -p dist/installer
+	printf 'resources:\n- ../../config/default\n' > dist/installer/kustomization.yaml
+	cd dist/installer && $(KUSTOMIZE) edit set image scim-operator=$(IMG)
+	$(KUSTOMIZE) build dist/installer > dist/install.yaml
+	@echo "dist/install.yaml: kubectl apply --server-side -f dist/install.yaml"

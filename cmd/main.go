@@ -30,7 +30,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/andmoney/scim-operator/internal/controller"
+	"github.com/andmoney/scim-operator/internal/graph/msgraph"
 	"github.com/andmoney/scim-operator/internal/scheme"
+	"github.com/andmoney/scim-operator/internal/scim"
 	"github.com/andmoney/scim-operator/internal/version"
 )
 
@@ -55,6 +58,10 @@ func main() {
 	// client-go's default limiter (5 requests/s) would cap SCIM writes at 5/s: see docs/benchmarks.md.
 	flag.Float64Var(&kubeAPIQPS, "kube-api-qps", 500, "Requests per second to the API server, sustained.")
 	flag.IntVar(&kubeAPIBurst, "kube-api-burst", 1000, "Requests to the API server in a burst.")
+	var scimOpts scim.Options
+	scimOpts.BindFlags(flag.CommandLine)
+	var controllerOpts controller.Options
+	controllerOpts.BindFlags(flag.CommandLine)
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -88,6 +95,15 @@ func main() {
 		log.Error(err, "Failed to create the manager")
 		os.Exit(1)
 	}
+	if err := scim.Setup(mgr, scimOpts); err != nil {
+		log.Error(err, "Failed to set up the SCIM endpoint")
+		os.Exit(1)
+	}
+	ctx := ctrl.SetupSignalHandler()
+	if err := controller.Setup(ctx, mgr, msgraph.NewFactory(), controllerOpts); err != nil {
+		log.Error(err, "Failed to set up the controllers")
+		os.Exit(1)
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		log.Error(err, "Failed to add the health check")
 		os.Exit(1)
@@ -98,7 +114,7 @@ func main() {
 	}
 
 	log.Info("Starting the manager", "version", version.Version)
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "Manager stopped with an error")
 		os.Exit(1)
 	}

@@ -94,6 +94,11 @@ const (
 	QuarantinedReason = "Quarantined"
 	// LastExecutionFailedReason: the job's last cycle ended in failure.
 	LastExecutionFailedReason = "LastExecutionFailed"
+	// ConnectionTestFailedReason: Entra's test connection with the Tenant URL and Secret Token failed,
+	// so they were not saved; the message has Entra's answer.
+	ConnectionTestFailedReason = "ConnectionTestFailed"
+	// LegacyJobReason: the application has a legacy customappsso job; the operator uses it as is.
+	LegacyJobReason = "LegacyJob"
 	// DeletingReason: the object is being deleted and the controller is cleaning up.
 	DeletingReason = "Deleting"
 )
@@ -102,6 +107,17 @@ const (
 const (
 	// Finalizer guards the cleanup of Entra objects and records.
 	Finalizer = "scim.andmoney.dk/finalizer"
+
+	// RestartAnnotation requests a restart of the provisioning job: each new value restarts it once.
+	RestartAnnotation = "scim.andmoney.dk/restart"
+
+	// RestartScopeAnnotation is the reset scope of a requested restart, e.g. "Full" or
+	// "Watermark,Escrows,QuarantineState" (the default).
+	RestartScopeAnnotation = "scim.andmoney.dk/restart-scope"
+
+	// ProvisionOnDemandAnnotation requests provisioning now for a comma-separated list of users (user
+	// principal names or object IDs); each new value runs once, and status.onDemand keeps the result.
+	ProvisionOnDemandAnnotation = "scim.andmoney.dk/provision-on-demand"
 
 	// ApplicationLabel names, on every Advisor and Room, the ScimApplication whose SCIM endpoint
 	// created it.

@@ -316,6 +316,119 @@ type ScimApplicationStatus struct {
 	// job summarises the provisioning job as Entra reports it.
 	// +optional
 	Job *JobSummary `json:"job,omitempty"`
+
+	// origin says whether the operator created the Entra application (Created) or adopted an existing
+	// one (Adopted). Only a created application is deleted under deletionPolicy Delete.
+	// +optional
+	Origin ApplicationOrigin `json:"origin,omitempty"`
+
+	// secretsHash is the SHA-256 of the admin credentials and settings last pushed to Entra. The token
+	// itself is never recorded; a different hash means the desired set changed and is pushed again.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	SecretsHash string `json:"secretsHash,omitempty"`
+
+	// assignments are the spec's users and groups as resolved in Entra, with their app role
+	// assignments. Assignments this controller created are removed when their principal leaves the
+	// spec; assignments that existed before are left alone.
+	// +optional
+	// +listType=map
+	// +listMapKey=reference
+	// +kubebuilder:validation:MaxItems=320
+	Assignments []AssignmentStatus `json:"assignments,omitempty"`
+
+	// lastHandledRestart is the value of the scim.andmoney.dk/restart annotation last acted on.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	LastHandledRestart string `json:"lastHandledRestart,omitempty"`
+
+	// onDemand holds the outcome of the last provision-on-demand request.
+	// +optional
+	OnDemand *OnDemandStatus `json:"onDemand,omitempty"`
+
+	// lastProvisioningEventTime is the time of the newest provisioning-log failure already reported as
+	// an event.
+	// +optional
+	LastProvisioningEventTime *metav1.Time `json:"lastProvisioningEventTime,omitempty"`
+}
+
+// ApplicationOrigin is who created the Entra application.
+// +kubebuilder:validation:Enum=Created;Adopted
+type ApplicationOrigin string
+
+const (
+	// OriginCreated means the operator instantiated the application.
+	OriginCreated ApplicationOrigin = "Created"
+	// OriginAdopted means the application existed and spec.servicePrincipalID adopted it.
+	OriginAdopted ApplicationOrigin = "Adopted"
+)
+
+// AssignmentStatus is one assigned user or group.
+type AssignmentStatus struct {
+	// reference is the spec entry, e.g. "user:anna@bank.dk" or "group:Advisors".
+	// +required
+	// +kubebuilder:validation:MaxLength=300
+	Reference string `json:"reference"`
+
+	// principalID is the object ID of the assigned user or group.
+	// +optional
+	// +kubebuilder:validation:MaxLength=36
+	PrincipalID string `json:"principalID,omitempty"`
+
+	// principalType is User or Group.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	PrincipalType string `json:"principalType,omitempty"`
+
+	// assignmentID is the ID of the app role assignment.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	AssignmentID string `json:"assignmentID,omitempty"`
+
+	// origin is Created when this controller made the assignment, Adopted when it existed before.
+	// +optional
+	Origin ApplicationOrigin `json:"origin,omitempty"`
+}
+
+// OnDemandStatus is the outcome of a provision-on-demand request.
+type OnDemandStatus struct {
+	// request is the scim.andmoney.dk/provision-on-demand annotation value acted on.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	Request string `json:"request,omitempty"`
+
+	// results has one entry per requested user.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	Results []OnDemandResult `json:"results,omitempty"`
+}
+
+// OnDemandResult is the outcome of provisioning one user on demand.
+type OnDemandResult struct {
+	// user is the requested user, as given.
+	// +required
+	// +kubebuilder:validation:MaxLength=256
+	User string `json:"user"`
+
+	// result is Entra's verdict: Success, Skipped or Failure.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Result string `json:"result,omitempty"`
+
+	// action is what Entra did, e.g. Create or Update.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Action string `json:"action,omitempty"`
+
+	// details is Entra's explanation: the error or the scoping verdict.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Details string `json:"details,omitempty"`
+
+	// time is when the request ran.
+	// +optional
+	Time *metav1.Time `json:"time,omitempty"`
 }
 
 // JobSummary is the provisioning job's health as Entra reports it.

@@ -45,6 +45,10 @@ func run() error {
 	manager := flag.String("manager", "bin/manager", "Manager binary to run against the local control plane.")
 	stateDir := flag.String("state-dir", ".run", "Directory for the kubeconfig.")
 	samples := flag.String("samples", "config/samples", "Manifests applied before the manager starts.")
+	entra := flag.String("entra", "simulator",
+		"simulator: a local Graph simulator stands in for Entra; real: Microsoft's cloud, with the credentials of the ScimTenants.")
+	entraListen := flag.String("entra-listen", "127.0.0.1:8443", "Address of the local Entra (HTTPS).")
+	scimListen := flag.String("scim-listen", "127.0.0.1:8080", "Address of the SCIM endpoint; the Test Tenant URLs point here.")
 	flag.Parse()
 	managerArgs := flag.Args()
 
@@ -69,16 +73,35 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	managerArgs = append([]string{
+		"--scim-bind-address=" + *scimListen,
+		"--tenant-url-base-test=http://" + *scimListen,
+		"--poll-interval=30s",
+	}, managerArgs...)
+	entraNote := "Entra: Microsoft's cloud, with the ScimTenants' credentials."
+	if *entra == "simulator" {
+		local, err := startLocalEntra(*stateDir, *entraListen)
+		if err != nil {
+			return err
+		}
+		defer local.close()
+		managerArgs = append(local.managerArgs(), managerArgs...)
+		entraNote = "Entra: the local Graph simulator at " + local.server.URL + " (make run ENTRA=real for Microsoft's cloud)."
+	}
 	kubectl, err := linkKubectl(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Printf(`
 Local control plane ready in %s (kube-apiserver %s).
+%s
   %s --kubeconfig %s get scimtenants,scimapplications,advisors,rooms
+SCIM endpoint: http://%s/advisors/scim and /rooms/scim (tokens in config/samples), e.g. Entra's test connection:
+  curl -H 'Authorization: Bearer local-advisors-token-change-me-0123456789abcdef' \
+    'http://%s/advisors/scim/Users?filter=userName+eq+%%2200000000-0000-0000-0000-000000000000%%22'
 Stop with Ctrl-C.
 
-`, time.Since(started).Round(100*time.Millisecond), cluster.Config.Host, kubectl, kubeconfig)
+`, time.Since(started).Round(100*time.Millisecond), cluster.Config.Host, entraNote, kubectl, kubeconfig, *scimListen, *scimListen)
 
 	return runManager(ctx, *manager, kubeconfig, managerArgs)
 }

@@ -28,3 +28,4 @@ package controller
 // +kubebuilder:rbac:groups=core,resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=core,resources=serviceaccounts/token,verbs=create
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=scim.andmoney.dk,resources=advisors;rooms;usernameclaims,verbs=deletecollection

@@ -1,0 +1,157 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// result is one phase's throughput and latency.
+type result struct {
+	name      string
+	ops       int
+	errors    int64
+	elapsed   time.Duration
+	latencies []time.Duration
+}
+
+func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
+
+func (r result) pct(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))]
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("%-44s %7d ops %8.0f /s   p50 %7.2f ms   p99 %7.2f ms   errors %d", r.name, r.ops, r.rate(),
+		ms(r.pct(0.50)), ms(r.pct(0.99)), r.errors)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// run calls op(i) for i in [0, n) from c workers and times each call; op returns an error for a failure.
+func run(name string, n, c int, op func(i int) error) result {
+	var (
+		next   atomic.Int64
+		errs   atomic.Int64
+		mu     sync.Mutex
+		all    = make([]time.Duration, 0, n)
+		wg     sync.WaitGroup
+		firstE atomic.Value
+	)
+	start := time.Now()
+	for range c {
+		wg.Go(func() {
+			local := make([]time.Duration, 0, n/c+1)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					break
+				}
+				t := time.Now()
+				if err := op(i); err != nil {
+					errs.Add(1)
+					firstE.CompareAndSwap(nil, err)
+				}
+				local = append(local, time.Since(t))
+			}
+			mu.Lock()
+			all = append(all, local...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	r := result{name: name, ops: n, errors: errs.Load(), elapsed: time.Since(start), latencies: all}
+	slices.Sort(r.latencies)
+	if e := firstE.Load(); e != nil {
+		fmt.Printf("  %s: first error: %v\n", name, e)
+	}
+	return r
+}
+
+// scimClient sends Entra-shaped requests to one SCIM base URL.
+type scimClient struct {
+	base  string // e.g. http://127.0.0.1:8080/advisors/scim
+	token string
+	http  *http.Client
+}
+
+func newClient(base, token string, conns int) *scimClient {
+	tr := &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: time.Minute}
+	return &scimClient{base: base, token: token, http: &http.Client{Transport: tr, Timeout: time.Minute}}
+}
+
+// do sends a request and fails unless the status is want; it returns the body.
+func (c *scimClient) do(method, path, body string, want int) ([]byte, error) {
+	var rdr io.Reader
+	if body != "" {
+		rdr = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, c.base+path, rdr)
+	if err != nil {
+		return nil, err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != want {
+		return data, fmt.Errorf("%s %s: %d, want %d: %.200s", method, path, resp.StatusCode, want, data)
+	}
+	return data, nil
+}
+
+func userName(i int) string { return fmt.Sprintf("user%06d@contoso.com", i) }
+
+func createBody(i int) string {
+	return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+"externalId":"ext-%06d","userName":%q,"active":true,"displayName":"User %d",
+"name":{"givenName":"Given","familyName":"Family %d"},"addresses":[{"type":"work","formatted":"Room %d"}],
+"meta":{"resourceType":"User"},"roles":[]}`, i, userName(i), i, i, i)
+}
+
+const (
+	patchLegacy = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+{"op":"Replace","path":"displayName","value":"Renamed %d"},{"op":"Replace","path":"name.familyName","value":"F%d"}]}`
+	patchDisable = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`
+)
+
+// filterPath is Entra's match lookup, encoded as Entra encodes it.
+func filterPath(name string) string {
+	return `/Users?filter=userName+eq+"` + strings.ReplaceAll(name, "@", "%40") + `"`
+}

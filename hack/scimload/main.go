@@ -1,0 +1,323 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command scimload is the SCIM endpoint's load benchmark. In one run, on one local control plane (the
+// same kube-apiserver and etcd the tests use), it drives Entra's create cycle (filter miss + POST), its
+// read path (GET by filter, GET by id) and its updates (legacy PATCH + disable) against:
+//
+//   - the SCIM endpoint, running in a controller-runtime manager as in production;
+//   - (a) the storage limit: plain client creates of the same Advisor objects on the same API server;
+//   - (b) the library limit: elimity-com/scim with an in-memory map handler.
+//
+// It then measures the manager's heap per cached record. See docs/benchmarks.md for the method and
+// figures. Usage: go run ./hack/scimload [-n 2000] [-c 16] [-read-concurrency 64] [-memory 10000,50000]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/localcluster"
+	"github.com/andmoney/scim-operator/internal/scim"
+	"github.com/andmoney/scim-operator/internal/scim/store"
+)
+
+func main() {
+	n := flag.Int("n", 2000, "Users per phase.")
+	c := flag.Int("c", 16, "Concurrent clients for creates and patches.")
+	rc := flag.Int("read-concurrency", 64, "Concurrent clients for reads.")
+	reads := flag.Int("reads", 20000, "Requests per read phase.")
+	memory := flag.String("memory", "10000", "Comma-separated record counts for the memory measurement; empty skips it.")
+	verbose := flag.Bool("v", false, "Log what the manager and the SCIM endpoint log.")
+	flag.Parse()
+	ctrl.SetLogger(logr.Discard())
+	if *verbose {
+		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
+	}
+	if err := bench(*n, *c, *rc, *reads, *memory); err != nil {
+		fmt.Fprintln(os.Stderr, "scimload:", err)
+		os.Exit(1)
+	}
+}
+
+func bench(n, c, rc, reads int, memory string) error {
+	ctx := context.Background()
+	fmt.Println("Starting the local control plane (kube-apiserver + etcd, etcd with --unsafe-no-fsync as envtest runs it)...")
+	cluster, err := localcluster.Start(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = cluster.Stop() }()
+
+	mgr, ln, err := startManager(ctx, cluster)
+	if err != nil {
+		return err
+	}
+	token, err := newApplication(ctx, cluster.Client, "bench", "bench")
+	if err != nil {
+		return err
+	}
+	ours := newClient("http://"+ln+"/advisors/scim", token, max(c, rc))
+	if err := waitFor(func() error { _, err := ours.do(http.MethodGet, "/ServiceProviderConfig", "", 200); return err }); err != nil {
+		return err
+	}
+	memHandler, err := newMemServer()
+	if err != nil {
+		return err
+	}
+	memLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go func() { _ = (&http.Server{Handler: memHandler, ReadHeaderTimeout: 5 * time.Second}).Serve(memLn) }()
+	mem := newClient("http://"+memLn.Addr().String()+"/advisors/scim", "", max(c, rc))
+
+	fmt.Printf("\nN=%d users, %d clients for writes, %d for reads, GOMAXPROCS=%d\n\n", n, c, rc, runtime.GOMAXPROCS(0))
+	var results []result
+
+	// (a) The storage limit: the records alone, created through the API server.
+	if err := ensureNamespace(ctx, cluster.Client, "bench-raw"); err != nil {
+		return err
+	}
+	rawA := run("(a) client Create of Advisor objects", n, c, func(i int) error {
+		return cluster.Client.Create(ctx, advisor("bench-raw", "raw", i))
+	})
+	results = append(results, rawA)
+
+	createCycle := func(cl *scimClient, ids []string) func(int) error {
+		return func(i int) error {
+			if _, err := cl.do(http.MethodGet, filterPath(userName(i)), "", 200); err != nil {
+				return err
+			}
+			body, err := cl.do(http.MethodPost, "/Users", createBody(i), 201)
+			if err != nil {
+				return err
+			}
+			var res struct{ ID string }
+			if err := json.Unmarshal(body, &res); err != nil {
+				return err
+			}
+			ids[i] = res.ID
+			return nil
+		}
+	}
+	memIDs, ourIDs := make([]string, n), make([]string, n)
+	memCreate := run("(b) elimity+map: filter miss + POST", n, c, createCycle(mem, memIDs))
+	ourCreate := run("SCIM endpoint: filter miss + POST", n, c, createCycle(ours, ourIDs))
+	results = append(results, memCreate, ourCreate)
+
+	filterOp := func(cl *scimClient) func(int) error {
+		return func(i int) error {
+			_, err := cl.do(http.MethodGet, filterPath(strings.ToUpper(userName(i%n))), "", 200)
+			return err
+		}
+	}
+	getOp := func(cl *scimClient, ids []string) func(int) error {
+		return func(i int) error { _, err := cl.do(http.MethodGet, "/Users/"+ids[i%n], "", 200); return err }
+	}
+	memFilter := run("(b) elimity+map: GET filter userName eq", reads, rc, filterOp(mem))
+	ourFilter := run("SCIM endpoint: GET filter userName eq", reads, rc, filterOp(ours))
+	memGet := run("(b) elimity+map: GET by id", reads, rc, getOp(mem, memIDs))
+	ourGet := run("SCIM endpoint: GET by id", reads, rc, getOp(ours, ourIDs))
+	results = append(results, memFilter, ourFilter, memGet, ourGet)
+
+	patchOp := func(cl *scimClient, ids []string) func(int) error {
+		return func(i int) error {
+			if _, err := cl.do(http.MethodPatch, "/Users/"+ids[i], fmt.Sprintf(patchLegacy, i, i), 200); err != nil {
+				return err
+			}
+			_, err := cl.do(http.MethodPatch, "/Users/"+ids[i], patchDisable, 200)
+			return err
+		}
+	}
+	memPatch := run("(b) elimity+map: legacy PATCH + disable", n, c, patchOp(mem, memIDs))
+	ourPatch := run("SCIM endpoint: legacy PATCH + disable", n, c, patchOp(ours, ourIDs))
+	results = append(results, memPatch, ourPatch)
+
+	fmt.Println("Phase                                            ops     rate        latency")
+	for _, r := range results {
+		fmt.Println(r)
+	}
+	fmt.Printf("\nCreate path: endpoint %.0f cycles/s vs (a) %.0f creates/s = %.2fx (target >= 0.9x)\n",
+		ourCreate.rate(), rawA.rate(), ourCreate.rate()/rawA.rate())
+	fmt.Printf("Filter:      endpoint %.0f/s vs (b) %.0f/s = %.2fx (target >= 0.8x), p99 %.2f ms (target < 5 ms)\n",
+		ourFilter.rate(), memFilter.rate(), ourFilter.rate()/memFilter.rate(), ms(ourFilter.pct(0.99)))
+	fmt.Printf("GET by id:   endpoint %.0f/s vs (b) %.0f/s = %.2fx (target >= 0.8x), p99 %.2f ms (target < 5 ms)\n",
+		ourGet.rate(), memGet.rate(), ourGet.rate()/memGet.rate(), ms(ourGet.pct(0.99)))
+	fmt.Printf("Patches:     endpoint %.0f users/s vs (b) %.0f users/s (2 PATCHes per user)\n", ourPatch.rate(), memPatch.rate())
+
+	if memory != "" {
+		return measureMemory(ctx, cluster, mgr, memory)
+	}
+	return nil
+}
+
+// startManager runs a manager with the SCIM endpoint, as cmd/main.go sets it up, on 127.0.0.1.
+func startManager(ctx context.Context, cluster *localcluster.Cluster) (manager.Manager, string, error) {
+	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
+		Scheme: cluster.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	if err := scim.Setup(mgr, scim.Options{Listener: ln}); err != nil {
+		return nil, "", err
+	}
+	go func() {
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+			os.Exit(1)
+		}
+	}()
+	return mgr, ln.Addr().String(), nil
+}
+
+func ensureNamespace(ctx context.Context, c client.Client, name string) error {
+	err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	if err != nil && !strings.Contains(err.Error(), "already exists") {
+		return fmt.Errorf("create namespace %s: %w", name, err)
+	}
+	return nil
+}
+
+// newApplication creates a namespace, a token Secret and an advisors ScimApplication; it returns the token.
+func newApplication(ctx context.Context, c client.Client, ns, name string) (string, error) {
+	if err := ensureNamespace(ctx, c, ns); err != nil {
+		return "", err
+	}
+	token := "bench-token-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if err := c.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-token"},
+		Data:       map[string][]byte{"token": []byte(token)},
+	}); err != nil {
+		return "", fmt.Errorf("create the token Secret: %w", err)
+	}
+	err := c.Create(ctx, &v1.ScimApplication{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1.ScimApplicationSpec{
+			TenantRef: v1.LocalObjectReference{Name: "contoso"}, ResourceType: v1.ResourceTypeAdvisors,
+			TokenSecretRef: v1.SecretKeySelector{Name: name + "-token", Key: "token"},
+		},
+	})
+	if err != nil {
+		return "", fmt.Errorf("create the ScimApplication: %w", err)
+	}
+	return token, nil
+}
+
+// advisor is the object the endpoint would store for createBody(i).
+func advisor(ns, app string, i int) *v1.Advisor {
+	return &v1.Advisor{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: ns, Name: fmt.Sprintf("%08x-0000-4000-8000-%012d", i, i),
+			Labels:      map[string]string{v1.ApplicationLabel: app},
+			Annotations: map[string]string{store.LastModifiedAnnotation: time.Now().UTC().Format(time.RFC3339)},
+		},
+		Spec: v1.AdvisorSpec{
+			RecordFields: v1.RecordFields{
+				UserName: userName(i), DisplayName: fmt.Sprintf("User %d", i), ExternalID: fmt.Sprintf("ext-%06d", i),
+				Active: ptr.To(true), WorkAddress: &v1.WorkAddress{Formatted: fmt.Sprintf("Room %d", i)},
+			},
+			Name: &v1.PersonName{GivenName: "Given", FamilyName: fmt.Sprintf("Family %d", i)},
+		},
+	}
+}
+
+func waitFor(f func() error) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := f()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// measureMemory creates records (straight through the API server, as the endpoint would have) and
+// measures how much the manager's heap grows per record once its informer cache and indexes hold them.
+func measureMemory(ctx context.Context, cluster *localcluster.Cluster, mgr manager.Manager, sizes string) error {
+	if err := ensureNamespace(ctx, cluster.Client, "bench-mem"); err != nil {
+		return err
+	}
+	base := heap()
+	created := 0
+	fmt.Println("\nRecords   heap growth   per record   (Go heap in use after GC; informer cache + field indexes)")
+	for _, s := range strings.Split(sizes, ",") {
+		size, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || size <= created {
+			return fmt.Errorf("bad -memory size %q: sizes must grow", s)
+		}
+		start := created
+		r := run(fmt.Sprintf("create %d records", size-start), size-start, 32, func(i int) error {
+			return cluster.Client.Create(ctx, advisor("bench-mem", "mem", 1_000_000+start+i))
+		})
+		if r.errors > 0 {
+			return fmt.Errorf("%d creates failed", r.errors)
+		}
+		created = size
+		err = waitFor(func() error {
+			list := &v1.AdvisorList{}
+			if err := mgr.GetCache().List(ctx, list, client.InNamespace("bench-mem"),
+				client.MatchingFields{store.IndexApplication: "mem"}, client.UnsafeDisableDeepCopy); err != nil {
+				return err
+			}
+			if len(list.Items) != size {
+				return fmt.Errorf("cache holds %d of %d records", len(list.Items), size)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		grown := heap() - base
+		fmt.Printf("%7d   %8.1f MiB   %7.0f B\n", size, float64(grown)/(1<<20), float64(grown)/float64(size))
+	}
+	return nil
+}
+
+func heap() int64 {
+	runtime.GC()
+	debug.FreeOSMemory()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}

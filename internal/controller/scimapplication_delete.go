@@ -1,0 +1,108 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/graph"
+)
+
+// reconcileDelete honours deletionPolicy for Entra and recordRetention for the records, then lets
+// the object go. A Delete that cannot reach Entra keeps the finalizer and says why; switching the
+// policy to Orphan releases it.
+func (r *ScimApplicationReconciler) reconcileDelete(ctx context.Context, app *v1.ScimApplication) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(app, v1.Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	if app.Spec.DeletionPolicy != v1.DeletionPolicyOrphan && app.Status.ServicePrincipalID != "" {
+		if err := r.deleteInEntra(ctx, app); err != nil {
+			base := app.DeepCopy()
+			o := classify(err, "Application.ReadWrite.OwnedBy", false)
+			msg := "deleting the Entra objects failed (set deletionPolicy: Orphan to leave them): " + o.message
+			setCondition(&app.Status.Conditions, app.Generation, v1.ReadyCondition, metav1.ConditionFalse, v1.DeletingReason, msg)
+			if perr := r.Status().Patch(ctx, app, client.MergeFrom(base)); perr != nil {
+				return ctrl.Result{}, errors.Join(err, client.IgnoreNotFound(perr))
+			}
+			if o.retryAfter > 0 {
+				return ctrl.Result{RequeueAfter: o.retryAfter}, nil
+			}
+			return ctrl.Result{}, err
+		}
+	}
+	if app.Spec.RecordRetention == v1.RecordRetentionDelete {
+		if err := r.deleteRecords(ctx, app); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	forgetJobMetrics(app)
+	patch := client.MergeFrom(app.DeepCopy())
+	controllerutil.RemoveFinalizer(app, v1.Finalizer)
+	return ctrl.Result{}, client.IgnoreNotFound(r.Patch(ctx, app, patch))
+}
+
+func (r *ScimApplicationReconciler) deleteInEntra(ctx context.Context, app *v1.ScimApplication) error {
+	tenant := &v1.ScimTenant{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TenantRef.Name}, tenant); err != nil {
+		return fmt.Errorf("get ScimTenant %s: %w", app.Spec.TenantRef.Name, err)
+	}
+	gc, err := r.Graph.tenantClient(ctx, r.Client, r.APIReader, tenant)
+	if err != nil {
+		return err
+	}
+	st := app.Status
+	if st.JobID != "" {
+		if err := gc.DeleteJob(ctx, st.ServicePrincipalID, st.JobID); err != nil && !graph.IsNotFound(err) {
+			return err
+		}
+	}
+	if st.Origin == v1.OriginCreated && st.ApplicationObjectID != "" {
+		if err := gc.DeleteApplication(ctx, st.ApplicationObjectID); err != nil && !graph.IsNotFound(err) {
+			return err
+		}
+		r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Deleted", "DeleteApplication",
+			"Deleted enterprise application %s", st.ServicePrincipalID)
+	}
+	return nil
+}
+
+// deleteRecords deletes the Advisors or Rooms the application's SCIM endpoint created.
+func (r *ScimApplicationReconciler) deleteRecords(ctx context.Context, app *v1.ScimApplication) error {
+	var record client.Object = &v1.Advisor{}
+	if app.Spec.ResourceType == v1.ResourceTypeRooms {
+		record = &v1.Room{}
+	}
+	// The userName claims go too: they only guard the uniqueness of the records being deleted.
+	for _, kind := range []client.Object{record, &v1.UserNameClaim{}} {
+		err := r.DeleteAllOf(ctx, kind, client.InNamespace(app.Namespace),
+			client.MatchingLabels{v1.ApplicationLabel: app.Name})
+		if err != nil {
+			return fmt.Errorf("delete the records of %s: %w", app.Name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,278 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+
+package controller_test
+
+import (
+	"context"
+	"flag"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	. "github.com/onsi/gomega"
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/controller"
+	"github.com/andmoney/scim-operator/internal/graph/msgraph"
+	"github.com/andmoney/scim-operator/internal/graph/simulator"
+	"github.com/andmoney/scim-operator/internal/localcluster"
+	"github.com/andmoney/scim-operator/internal/scim"
+)
+
+// The suite runs the real manager — both controllers and the SCIM endpoint — against a real
+// kube-apiserver, and Entra is the Graph simulator over TLS, reached through msgraph-sdk-go and
+// azidentity exactly as in production. Entra's test connection calls the real SCIM endpoint.
+const (
+	tenantID     = "0c5d2a7e-3f6b-4b8a-9d51-6e2f1a7c4b90"
+	clientID     = "5a1f3c2e-8b7d-4e6a-a9c0-2d4f6b8e1a37"
+	clientSecret = "suite-client-secret"
+	staticToken  = "suite-graph-token" // lets tests change Entra "in the portal"
+	pollInterval = 2 * time.Second
+)
+
+var (
+	cluster   *localcluster.Cluster
+	k8s       client.Client
+	sim       *simulator.Simulator
+	simServer *httptest.Server
+	scimBase  string
+
+	userAnna = simulator.User{ID: "11111111-1111-4111-8111-111111111111", UserPrincipalName: "anna@bank.dk", DisplayName: "Anna Jensen", GivenName: "Anna", Surname: "Jensen", OfficeLocation: "Strandvejen 1"}
+	userBo   = simulator.User{ID: "22222222-2222-4222-8222-222222222222", UserPrincipalName: "bo@bank.dk", DisplayName: "Bo Nielsen", GivenName: "Bo", Surname: "Nielsen", OfficeLocation: "Strandvejen 1"}
+	userRoom = simulator.User{ID: "33333333-3333-4333-8333-333333333333", UserPrincipalName: "room1@bank.dk", DisplayName: "Room 1", OfficeLocation: "Strandvejen 1"}
+	// groupAdvisors has Anna only; Bo is assigned directly in tests that need him.
+	groupAdvisors = simulator.Group{ID: "44444444-4444-4444-8444-444444444444", DisplayName: "Advisors", Members: []string{userAnna.ID}}
+	groupRooms    = simulator.Group{ID: "55555555-5555-4555-8555-555555555555", DisplayName: "Meeting rooms", Members: []string{userRoom.ID}}
+	groupTwinA    = simulator.Group{ID: "66666666-6666-4666-8666-666666666666", DisplayName: "Twins"}
+	groupTwinB    = simulator.Group{ID: "77777777-7777-4777-8777-777777777777", DisplayName: "Twins"}
+)
+
+func TestMain(m *testing.M) {
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) (int, error) {
+	flag.Parse()
+	if testing.Verbose() {
+		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(-1))))
+	} else {
+		ctrl.SetLogger(logr.Discard())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var err error
+	if cluster, err = localcluster.Start(ctx); err != nil {
+		return 0, err
+	}
+	defer func() { _ = cluster.Stop() }()
+	k8s = cluster.Client
+
+	sim = simulator.New(
+		simulator.WithTenantID(tenantID),
+		simulator.WithClientSecret(clientID, clientSecret),
+		simulator.WithStaticToken(staticToken),
+		simulator.WithHTTPSCIMProbe(&http.Client{Timeout: 10 * time.Second}),
+		simulator.WithUsers(userAnna, userBo, userRoom),
+		simulator.WithGroups(groupAdvisors, groupRooms, groupTwinA, groupTwinB),
+	)
+	simServer = httptest.NewUnstartedServer(sim.Handler())
+	simServer.StartTLS()
+	defer simServer.Close()
+	caFile := filepath.Join(os.TempDir(), fmt.Sprintf("graph-sim-ca-%d.pem", os.Getpid()))
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: simServer.Certificate().Raw}), 0o600); err != nil {
+		return 0, err
+	}
+	defer func() { _ = os.Remove(caFile) }()
+
+	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
+		Scheme:                 cluster.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return 0, err
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	scimBase = "http://" + listener.Addr().String()
+	scimOpts := scim.DefaultOptions()
+	scimOpts.Listener = listener
+	if err := scim.Setup(mgr, scimOpts); err != nil {
+		return 0, err
+	}
+	factory := msgraph.NewFactory(msgraph.WithRetry(2, 50*time.Millisecond), msgraph.WithMaxRetryAfter(2*time.Second))
+	if err := controller.Setup(ctx, mgr, factory, controller.Options{
+		TestBaseURL:             scimBase,
+		ProductionBaseURL:       "https://api.booking.andmoney.dk",
+		AuthorityHost:           simServer.URL + "/",
+		GraphEndpoint:           simServer.URL + "/v1.0",
+		GraphCAFile:             caFile,
+		PollInterval:            pollInterval,
+		MaxConcurrentReconciles: 4,
+	}); err != nil {
+		return 0, err
+	}
+	mgrDone := make(chan error, 1)
+	go func() { mgrDone <- mgr.Start(ctx) }()
+	code := m.Run()
+	cancel()
+	return code, <-mgrDone
+}
+
+// newNamespace gives a test its own namespace.
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "ctrl-"}}
+	if err := k8s.Create(t.Context(), ns); err != nil {
+		t.Fatalf("create namespace: %v", err)
+	}
+	return ns.Name
+}
+
+func createSecret(t *testing.T, ns, name, key, value string) {
+	t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, StringData: map[string]string{key: value}}
+	if err := k8s.Create(t.Context(), s); err != nil {
+		t.Fatalf("create secret: %v", err)
+	}
+}
+
+// createTenant creates the credential Secret and a ScimTenant in the Test environment.
+func createTenant(t *testing.T, ns string, mutate func(*v1.ScimTenant)) *v1.ScimTenant {
+	t.Helper()
+	createSecret(t, ns, "graph", "client-secret", clientSecret)
+	tenant := &v1.ScimTenant{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bank"},
+		Spec: v1.ScimTenantSpec{
+			Environment: v1.EnvironmentTest, TenantID: tenantID, ClientID: clientID,
+			Credentials:   v1.TenantCredentials{ClientSecret: &v1.SecretKeySelector{Name: "graph", Key: "client-secret"}},
+			Notifications: &v1.Notifications{Recipients: []v1.EmailAddress{"ops@bank.dk"}},
+		},
+	}
+	if mutate != nil {
+		mutate(tenant)
+	}
+	if err := k8s.Create(t.Context(), tenant); err != nil {
+		t.Fatalf("create tenant: %v", err)
+	}
+	return tenant
+}
+
+// createApp creates a token Secret and a ScimApplication with the seed mappings (filled in by the
+// API server) and a group assignment.
+func createApp(t *testing.T, ns string, rt v1.ResourceType, mutate func(*v1.ScimApplication)) *v1.ScimApplication {
+	t.Helper()
+	name := string(rt)
+	token := fmt.Sprintf("%s-%s-token-0123456789abcdef", ns, name)
+	createSecret(t, ns, name+"-token", "token", token)
+	group := groupAdvisors.DisplayName
+	if rt == v1.ResourceTypeRooms {
+		group = groupRooms.DisplayName
+	}
+	app := &v1.ScimApplication{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1.ScimApplicationSpec{
+			TenantRef:      v1.LocalObjectReference{Name: "bank"},
+			ResourceType:   rt,
+			DisplayName:    ns + " " + name,
+			TokenSecretRef: v1.SecretKeySelector{Name: name + "-token", Key: "token"},
+			Assignments:    &v1.Assignments{Groups: []v1.GroupAssignment{{DisplayName: group}}},
+		},
+	}
+	if mutate != nil {
+		mutate(app)
+	}
+	if err := k8s.Create(t.Context(), app); err != nil {
+		t.Fatalf("create application: %v", err)
+	}
+	return app
+}
+
+// eventuallyCondition waits until an object's condition has the status and reason.
+func eventuallyCondition(t *testing.T, obj client.Object, conditions func() []metav1.Condition, conditionType string, status metav1.ConditionStatus, reason string) {
+	t.Helper()
+	g := NewWithT(t)
+	g.Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(t.Context(), client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+		var found *metav1.Condition
+		for i := range conditions() {
+			if conditions()[i].Type == conditionType {
+				found = &conditions()[i]
+			}
+		}
+		g.Expect(found).NotTo(BeNil(), "condition %s", conditionType)
+		g.Expect(found.Status).To(Equal(status), "%s: %s %s", conditionType, found.Reason, found.Message)
+		if reason != "" {
+			g.Expect(found.Reason).To(Equal(reason), found.Message)
+		}
+	}).WithTimeout(90 * time.Second).WithPolling(250 * time.Millisecond).Should(Succeed())
+}
+
+func appCondition(t *testing.T, app *v1.ScimApplication, conditionType string, status metav1.ConditionStatus, reason string) {
+	t.Helper()
+	eventuallyCondition(t, app, func() []metav1.Condition { return app.Status.Conditions }, conditionType, status, reason)
+}
+
+func tenantCondition(t *testing.T, tenant *v1.ScimTenant, conditionType string, status metav1.ConditionStatus, reason string) {
+	t.Helper()
+	eventuallyCondition(t, tenant, func() []metav1.Condition { return tenant.Status.Conditions }, conditionType, status, reason)
+}
+
+// annotate sets an annotation with a merge patch, as `kubectl annotate` does.
+func annotate(t *testing.T, obj client.Object, key, value string) {
+	t.Helper()
+	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[key] = value
+	obj.SetAnnotations(annotations)
+	if err := k8s.Patch(t.Context(), obj, patch); err != nil {
+		t.Fatalf("annotate: %v", err)
+	}
+}
+
+// caPool is the simulator's CA, for raw calls the tests make "in the portal".
+func caPool() *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AddCert(simServer.Certificate())
+	return pool
+}

@@ -1,0 +1,155 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package scim
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/elimity-com/scim"
+	scimerrors "github.com/elimity-com/scim/errors"
+	"github.com/elimity-com/scim/optional"
+	"github.com/go-logr/logr"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/andmoney/scim-operator/internal/scim/filter"
+	"github.com/andmoney/scim-operator/internal/scim/model"
+	"github.com/andmoney/scim-operator/internal/scim/patch"
+	"github.com/andmoney/scim-operator/internal/scim/store"
+)
+
+// userHandler is elimity's ResourceHandler for /Users of one kind. It stays thin: the meaning of PATCH
+// and filters is in the patch and filter packages, storage in the store package. The application comes
+// from the request context, where the auth middleware put it.
+type userHandler struct {
+	kind  model.Kind
+	store *store.Store
+}
+
+var _ scim.ResourceHandler = userHandler{}
+
+func (h userHandler) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
+	u, err := model.FromAttributes(h.kind, attrs)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	rec, err := h.store.Create(r.Context(), appFrom(r.Context()), u)
+	if err != nil {
+		return scim.Resource{}, h.fail(r, "", err)
+	}
+	return h.resource(rec), nil
+}
+
+func (h userHandler) Get(r *http.Request, id string) (scim.Resource, error) {
+	rec, err := h.store.Get(r.Context(), appFrom(r.Context()), id)
+	if err != nil {
+		return scim.Resource{}, h.fail(r, id, err)
+	}
+	return h.resource(rec), nil
+}
+
+func (h userHandler) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
+	q := filter.All()
+	if params.FilterValidator != nil {
+		var err error
+		if q, err = filter.Compile(h.kind, params.FilterValidator.GetFilter()); err != nil {
+			return scim.Page{}, err
+		}
+	}
+	recs, err := h.store.List(r.Context(), appFrom(r.Context()), q)
+	if err != nil {
+		return scim.Page{}, h.fail(r, "", err)
+	}
+	start := min(max(params.StartIndex, 1)-1, len(recs))
+	end := min(start+max(params.Count, 0), len(recs))
+	page := scim.Page{TotalResults: len(recs), Resources: make([]scim.Resource, 0, end-start)}
+	for _, rec := range recs[start:end] {
+		page.Resources = append(page.Resources, h.resource(rec))
+	}
+	if info := listInfoFrom(r.Context()); info != nil {
+		info.returned, info.set = len(page.Resources), true
+	}
+	return page, nil
+}
+
+func (h userHandler) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
+	u, err := model.FromAttributes(h.kind, attrs)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	rec, err := h.store.Update(r.Context(), appFrom(r.Context()), id, func(model.User) (model.User, error) { return u, nil })
+	if err != nil {
+		return scim.Resource{}, h.fail(r, id, err)
+	}
+	return h.resource(rec), nil
+}
+
+func (h userHandler) Patch(r *http.Request, id string, ops []scim.PatchOperation) (scim.Resource, error) {
+	rec, err := h.store.Update(r.Context(), appFrom(r.Context()), id, func(u model.User) (model.User, error) {
+		return patch.Apply(u, h.kind, ops)
+	})
+	if err != nil {
+		return scim.Resource{}, h.fail(r, id, err)
+	}
+	return h.resource(rec), nil
+}
+
+func (h userHandler) Delete(r *http.Request, id string) error {
+	if err := h.store.Delete(r.Context(), appFrom(r.Context()), id); err != nil {
+		return h.fail(r, id, err)
+	}
+	return nil
+}
+
+func (h userHandler) resource(rec store.Record) scim.Resource {
+	res := scim.Resource{
+		ID:         rec.ID,
+		Attributes: rec.User.Attributes(h.kind),
+		Meta:       scim.Meta{Created: &rec.Created, LastModified: &rec.LastModified},
+	}
+	if rec.User.ExternalID != "" {
+		res.ExternalID = optional.NewString(rec.User.ExternalID)
+	}
+	return res
+}
+
+// fail turns a store error into a SCIM error. Anything unexpected is logged and answered with a detail-less
+// 500, so that no API server message (or anything else internal) reaches the client.
+func (h userHandler) fail(r *http.Request, id string, err error) error {
+	var scimErr scimerrors.ScimError
+	switch {
+	case errors.As(err, &scimErr):
+		return scimErr
+	case errors.Is(err, store.ErrNotFound):
+		return scimerrors.ScimErrorResourceNotFound(id)
+	case errors.Is(err, store.ErrUserNameTaken):
+		return scimerrors.ScimErrorUniqueness
+	case apierrors.IsInvalid(err):
+		// The CRD's validation refused a value the schema let through: the client's to fix.
+		return scimerrors.ScimError{ScimType: scimerrors.ScimTypeInvalidValue, Status: http.StatusBadRequest,
+			Detail: "A value is not acceptable to the record schema."}
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		logger(r).Info("SCIM request ran out of time", "error", err.Error())
+		return scimerrors.ScimError{Status: http.StatusInternalServerError, Detail: "The request timed out."}
+	}
+	logger(r).Error(err, "SCIM request failed")
+	return scimerrors.ScimErrorInternal
+}
+
+func logger(r *http.Request) logr.Logger { return logf.FromContext(r.Context()) }

@@ -1,0 +1,98 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package scim
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/andmoney/scim-operator/internal/scim/store"
+)
+
+var (
+	requestsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "scim_requests_total",
+		Help: "SCIM requests, by application (namespace/name; unauthenticated before a token matched), operation and HTTP status code.",
+	}, []string{"application", "operation", "code"})
+	requestErrorsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "scim_request_errors_total",
+		Help: "SCIM requests answered with an error status (4xx or 5xx), by application, operation and HTTP status code.",
+	}, []string{"application", "operation", "code"})
+	requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "scim_request_duration_seconds",
+		Help:    "SCIM request latency, by application and operation.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"application", "operation"})
+	recordsDesc = prometheus.NewDesc("scim_records",
+		"Advisor or Room records of an application, as the SCIM endpoint's cache holds them.",
+		[]string{"application", "resource_type"}, nil)
+
+	registerOnce sync.Once
+	// recordSource is the running server's, read by the collector at scrape time.
+	recordSource atomic.Pointer[recordCounter]
+)
+
+// recordCounter counts an application's records.
+type recordCounter struct {
+	apps  func() []store.App
+	store *store.Store
+}
+
+// recordCollector reports scim_records at scrape time from the cache's application index, so the figure
+// is never out of date and costs nothing between scrapes.
+type recordCollector struct{}
+
+func (recordCollector) Describe(ch chan<- *prometheus.Desc) { ch <- recordsDesc }
+
+func (recordCollector) Collect(ch chan<- prometheus.Metric) {
+	src := recordSource.Load()
+	if src == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, app := range src.apps() {
+		n, err := src.store.Count(ctx, app)
+		if err != nil {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(recordsDesc, prometheus.GaugeValue, float64(n), app.String(), string(app.Kind))
+	}
+}
+
+// registerMetrics adds the SCIM metrics to the manager's registry once per process.
+func registerMetrics(src *recordCounter) {
+	recordSource.Store(src)
+	registerOnce.Do(func() {
+		ctrlmetrics.Registry.MustRegister(requestsTotal, requestErrorsTotal, requestDuration, recordCollector{})
+	})
+}
+
+func observe(app, op string, code int, elapsed time.Duration) {
+	c := strconv.Itoa(code)
+	requestsTotal.WithLabelValues(app, op, c).Inc()
+	if code >= 400 {
+		requestErrorsTotal.WithLabelValues(app, op, c).Inc()
+	}
+	requestDuration.WithLabelValues(app, op).Observe(elapsed.Seconds())
+}

@@ -1,0 +1,361 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package scim
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	elimity "github.com/elimity-com/scim"
+	scimerrors "github.com/elimity-com/scim/errors"
+	"github.com/go-logr/logr"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/andmoney/scim-operator/internal/scim/model"
+	"github.com/andmoney/scim-operator/internal/scim/patch"
+	"github.com/andmoney/scim-operator/internal/scim/store"
+)
+
+type ctxKey int
+
+const (
+	appKey ctxKey = iota
+	listInfoKey
+)
+
+// listInfo carries the number of resources a list returned from the handler to the response rewrite:
+// elimity reports the requested count as itemsPerPage, RFC 7644 wants the returned one.
+type listInfo struct {
+	returned int
+	set      bool
+}
+
+func appFrom(ctx context.Context) store.App {
+	app, _ := ctx.Value(appKey).(store.App)
+	return app
+}
+
+func listInfoFrom(ctx context.Context) *listInfo {
+	info, _ := ctx.Value(listInfoKey).(*listInfo)
+	return info
+}
+
+// ServeHTTP routes a request to its endpoint by path prefix.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for _, p := range prefixes {
+		if r.URL.Path == p.path || strings.HasPrefix(r.URL.Path, p.path+"/") {
+			s.serveEndpoint(w, r, p.kind, p.path)
+			return
+		}
+	}
+	start := time.Now()
+	writeError(w, scimerrors.ScimError{Status: http.StatusNotFound, Detail: "No SCIM endpoint at this path."})
+	observe("none", "unknown", http.StatusNotFound, time.Since(start))
+}
+
+// serveEndpoint is the handler chain of one prefix: metrics and panic recovery, authentication, the body
+// limit, the Entra-specific rewrites, then elimity.
+func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind model.Kind, prefix string) {
+	start := time.Now()
+	rest := strings.TrimPrefix(r.URL.Path, prefix)
+	op := operation(r.Method, rest)
+	rw := &statusWriter{ResponseWriter: w}
+	appLabel := "unauthenticated"
+	log := s.log.WithValues("operation", op)
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			// The panic value may hold request data, but never the token: it is not kept past auth.
+			log.Error(errors.New("panic"), "SCIM request panicked", "application", appLabel, "panic", v)
+			if !rw.wroteHeader {
+				writeError(rw, scimerrors.ScimError{Status: http.StatusInternalServerError, Detail: "Internal error."})
+			}
+		}
+		observe(appLabel, op, rw.code(), time.Since(start))
+	}()
+
+	entry, ok := s.authenticate(r, kind)
+	if !ok {
+		rw.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)
+		writeError(rw, scimerrors.ScimError{Status: http.StatusUnauthorized,
+			Detail: "A valid bearer token for this endpoint is required."})
+		return
+	}
+	appLabel = entry.app.String()
+	log = log.WithValues("application", appLabel)
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
+	defer cancel()
+	ctx = logf.IntoContext(context.WithValue(ctx, appKey, entry.app), log)
+
+	if err := s.limitBody(r, op); err != nil {
+		writeError(rw, *err)
+		return
+	}
+	if hook := requestHook.Load(); hook != nil {
+		(*hook)(r)
+	}
+	if strings.HasPrefix(rest, "/Groups") {
+		serveGroups(rw, r, rest)
+		return
+	}
+
+	base := entry.tenantURL
+	if base == "" {
+		base = requestBase(r, prefix)
+	}
+	server, err := s.elimityServer(kind, base)
+	if err != nil {
+		log.Error(err, "Failed to build the SCIM server")
+		writeError(rw, scimerrors.ScimErrorInternal)
+		return
+	}
+
+	// A shallow copy with its own URL: elimity routes on the path below the prefix.
+	inner := r.WithContext(ctx)
+	u := *r.URL
+	u.Path, u.RawPath = rest, ""
+	inner.URL = &u
+	if op != opList {
+		server.ServeHTTP(rw, inner)
+		return
+	}
+	info := &listInfo{}
+	inner = inner.WithContext(context.WithValue(ctx, listInfoKey, info))
+	buf := &bufferWriter{header: rw.Header()}
+	server.ServeHTTP(buf, inner)
+	body := buf.body.Bytes()
+	if buf.status == http.StatusOK && info.set {
+		body = setItemsPerPage(body, info.returned)
+	}
+	rw.WriteHeader(buf.status)
+	_, _ = rw.Write(body)
+}
+
+// elimityServer returns elimity's server for a kind and base URL. Servers are kept per base URL, up to a
+// bound: the base may come from the request's Host header, which the client chooses.
+func (s *Server) elimityServer(kind model.Kind, base string) (elimity.Server, error) {
+	key := string(kind) + " " + base
+	if v, ok := s.servers.Load(key); ok {
+		return v.(elimity.Server), nil
+	}
+	server, err := elimity.NewServer(&elimity.ServerArgs{
+		ServiceProviderConfig: s.spc,
+		ResourceTypes:         []elimity.ResourceType{s.users[kind]},
+	}, elimity.WithBaseURL(base), elimity.WithLogger(elimityLogger{s.log}))
+	if err != nil {
+		return elimity.Server{}, fmt.Errorf("build the SCIM server for %s: %w", base, err)
+	}
+	if s.serverCount.Add(1) <= maxCachedServers {
+		s.servers.Store(key, server)
+	}
+	return server, nil
+}
+
+// maxCachedServers bounds the elimity servers kept: one per application Tenant URL and host name in use.
+const maxCachedServers = 256
+
+// authenticate finds the application of the request's bearer token among those of the endpoint's kind.
+func (s *Server) authenticate(r *http.Request, kind model.Kind) (appEntry, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return appEntry{}, false
+	}
+	raw := []byte(strings.TrimSpace(token))
+	if entry, ok := s.tokens.lookup(raw, kind); ok {
+		return entry, true
+	}
+	if len(raw) == 0 || !s.tokens.refresh(r.Context(), kind) {
+		return appEntry{}, false
+	}
+	return s.tokens.lookup(raw, kind)
+}
+
+// limitBody reads the body of a write in full, refusing it with 413 past MaxBodyBytes before any parser
+// sees it (elimity reads bodies without a limit, and ignores read errors on POST and PUT). A PATCH body is
+// normalised for elimity on the way.
+func (s *Server) limitBody(r *http.Request, op string) *scimerrors.ScimError {
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+	default:
+		r.Body = http.NoBody // Nothing else reads a body; do not let one be streamed in.
+		return nil
+	}
+	tooLarge := &scimerrors.ScimError{Status: http.StatusRequestEntityTooLarge,
+		Detail: "The request body is larger than this endpoint accepts."}
+	if r.ContentLength > s.opts.MaxBodyBytes {
+		return tooLarge
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.opts.MaxBodyBytes+1))
+	if err != nil {
+		return &scimerrors.ScimError{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeInvalidSyntax,
+			Detail: "The request body could not be read."}
+	}
+	if int64(len(body)) > s.opts.MaxBodyBytes {
+		return tooLarge
+	}
+	if op == opPatch {
+		body = patch.Normalize(body)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return nil
+}
+
+// requestBase is the endpoint's URL as the client reached it, for meta.location when the application
+// names no Tenant URL.
+func requestBase(r *http.Request, prefix string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host + prefix
+}
+
+// serveGroups answers /Groups: an empty list, because a 404 there puts Entra's whole job in quarantine
+// when group provisioning is left on; there are no groups to read, and none are created.
+func serveGroups(w http.ResponseWriter, r *http.Request, rest string) {
+	switch {
+	case rest == "/Groups" && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "application/scim+json")
+		_, _ = io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],`+
+			`"totalResults":0,"itemsPerPage":0,"startIndex":1,"Resources":[]}`)
+	case rest == "/Groups":
+		writeError(w, scimerrors.ScimError{Status: http.StatusNotImplemented,
+			Detail: "Groups are not provisioned here; turn off group provisioning for this application in Entra."})
+	default:
+		writeError(w, scimerrors.ScimError{Status: http.StatusNotFound, Detail: "No such group."})
+	}
+}
+
+// Operation names, the metrics' operation label.
+const (
+	opCreate    = "create"
+	opGet       = "get"
+	opList      = "list"
+	opReplace   = "replace"
+	opPatch     = "patch"
+	opDelete    = "delete"
+	opGroups    = "groups"
+	opDiscovery = "discovery"
+	opUnknown   = "unknown"
+)
+
+func operation(method, rest string) string {
+	switch {
+	case rest == "/Users":
+		switch method {
+		case http.MethodGet:
+			return opList
+		case http.MethodPost:
+			return opCreate
+		}
+	case strings.HasPrefix(rest, "/Users/"):
+		switch method {
+		case http.MethodGet:
+			return opGet
+		case http.MethodPut:
+			return opReplace
+		case http.MethodPatch:
+			return opPatch
+		case http.MethodDelete:
+			return opDelete
+		}
+	case strings.HasPrefix(rest, "/Groups"):
+		return opGroups
+	case rest == "/ServiceProviderConfig", strings.HasPrefix(rest, "/Schemas"), strings.HasPrefix(rest, "/ResourceTypes"):
+		return opDiscovery
+	}
+	return opUnknown
+}
+
+// writeError writes a SCIM error: application/scim+json, status as a string.
+func writeError(w http.ResponseWriter, e scimerrors.ScimError) {
+	body, _ := e.MarshalJSON()
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(body)
+}
+
+// statusWriter records the status code, for metrics and for the panic handler.
+type statusWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.status, w.wroteHeader = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) code() int {
+	if !w.wroteHeader {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// bufferWriter holds a list response for the itemsPerPage rewrite.
+type bufferWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header { return b.header }
+
+func (b *bufferWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+// elimityLogger passes elimity's error logs (marshalling and write failures) to the server's logger.
+type elimityLogger struct {
+	log logr.Logger
+}
+
+func (l elimityLogger) Error(args ...any) {
+	l.log.Info("elimity-com/scim reported an error", "details", args)
+}

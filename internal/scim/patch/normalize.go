@@ -1,0 +1,135 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package patch applies SCIM PATCH requests to a model.User as pure functions: Normalize rewrites the
+// request body into the shape elimity-com/scim validates the way Entra needs, and Apply carries out the
+// validated operations, all or nothing.
+package patch
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+)
+
+// Normalize rewrites a PATCH request body before elimity validates it, for two Entra habits elimity does
+// not serve:
+//
+//   - A path-less add or replace whose value keys are attribute paths ("name.givenName",
+//     `addresses[type eq "work"].formatted`, URN-qualified names): elimity would hand them over as raw
+//     keys and report a bad key as invalidValue, so each key becomes an operation of its own with that path,
+//     which elimity then validates like any path (invalidPath for an unknown one).
+//   - A null value on add or replace, which means "clear" to Entra and the Logic-App validator but is a 400
+//     to elimity: it becomes a remove of the same path.
+//
+// A body that is not a JSON object with an Operations array is returned unchanged for elimity to reject,
+// and so is a body that needs no rewrite, byte for byte.
+func Normalize(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var req map[string]any
+	if err := dec.Decode(&req); err != nil || dec.More() {
+		return body
+	}
+	opsKey := ""
+	for k := range req {
+		if strings.EqualFold(k, "Operations") {
+			opsKey = k
+		}
+	}
+	ops, ok := req[opsKey].([]any)
+	if !ok {
+		return body
+	}
+	out := make([]any, 0, len(ops))
+	changed := false
+	for _, raw := range ops {
+		expanded, didChange := normalizeOp(raw)
+		changed = changed || didChange
+		out = append(out, expanded...)
+	}
+	if !changed {
+		return body
+	}
+	req[opsKey] = out
+	data, err := json.Marshal(req)
+	if err != nil {
+		return body
+	}
+	return data
+}
+
+// normalizeOp rewrites one operation into one or more; it reports whether anything changed.
+func normalizeOp(raw any) ([]any, bool) {
+	op, ok := raw.(map[string]any)
+	if !ok {
+		return []any{raw}, false
+	}
+	opKey, pathKey, valueKey := keyOf(op, "op"), keyOf(op, "path"), keyOf(op, "value")
+	name, _ := op[opKey].(string)
+	name = strings.ToLower(name)
+	if name != "add" && name != "replace" {
+		return []any{raw}, false
+	}
+	value, hasValue := op[valueKey]
+	path, _ := op[pathKey].(string)
+	if path != "" {
+		if hasValue && value == nil {
+			return []any{map[string]any{"op": "remove", "path": path}}, true
+		}
+		return []any{raw}, false
+	}
+	fields, ok := value.(map[string]any)
+	if !ok {
+		return []any{raw}, false
+	}
+	// Sorted, so that the same body always yields the same operations (and the same error, if any).
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		// Okta and others send the resource's id along; it is read-only and not theirs to change.
+		if !strings.EqualFold(k, "id") {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	out := make([]any, 0, len(keys))
+	for _, k := range keys {
+		if fields[k] == nil {
+			out = append(out, map[string]any{"op": "remove", "path": k})
+			continue
+		}
+		out = append(out, map[string]any{"op": name, "path": k, "value": fields[k]})
+	}
+	if len(out) == 0 {
+		// Nothing left to do; keep the operation so that elimity still sees a valid, empty replace.
+		return []any{raw}, false
+	}
+	return out, true
+}
+
+// keyOf finds a member name case-insensitively, as Go's JSON decoding (and so elimity) matches it.
+func keyOf(m map[string]any, name string) string {
+	if _, ok := m[name]; ok {
+		return name
+	}
+	for k := range m {
+		if strings.EqualFold(k, name) {
+			return k
+		}
+	}
+	return name
+}

@@ -1,0 +1,188 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/scim/model"
+)
+
+// claim makes record id the holder of a folded userName. It reports whether it created the claim (false:
+// the record already held it, e.g. after an interrupted rename). ErrUserNameTaken when another record
+// holds it, or may still come to hold it (a younger claim whose create or rename is in flight).
+func (s *Store) claim(ctx context.Context, app App, folded, id string) (bool, error) {
+	key := client.ObjectKey{Namespace: app.Namespace, Name: ClaimName(app.Name, folded)}
+	// Three rounds: a stale claim deleted by this request may be re-created by a competitor, who then wins.
+	for range 3 {
+		c := &v1alpha1.UserNameClaim{
+			ObjectMeta: metav1.ObjectMeta{
+				Namespace: key.Namespace, Name: key.Name,
+				Labels: map[string]string{v1alpha1.ApplicationLabel: app.Name},
+			},
+			Spec: v1alpha1.UserNameClaimSpec{Application: app.Name, UserName: folded, RecordName: id},
+		}
+		err := s.writer.Create(ctx, c)
+		if err == nil {
+			return true, nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return false, fmt.Errorf("claim userName in %s: %w", app.Namespace, err)
+		}
+		existing := &v1alpha1.UserNameClaim{}
+		if err := s.api.Get(ctx, key, existing); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue // Released meanwhile: try again.
+			}
+			return false, fmt.Errorf("read userName claim %s: %w", key, err)
+		}
+		if existing.Spec.RecordName == id {
+			return false, nil
+		}
+		stale, err := s.stale(ctx, app, existing)
+		if err != nil {
+			return false, err
+		}
+		if !stale {
+			return false, ErrUserNameTaken
+		}
+		logf.FromContext(ctx).Info("Reclaimed a stale userName claim", "claim", key, "record", existing.Spec.RecordName)
+		if err := s.deleteClaim(ctx, existing); err != nil {
+			return false, err
+		}
+	}
+	return false, ErrUserNameTaken
+}
+
+// holds reports whether the claim's record exists in the application and holds the claimed userName.
+func (s *Store) holds(ctx context.Context, app App, c *v1alpha1.UserNameClaim) (bool, error) {
+	obj := newObject(app.Kind)
+	err := s.api.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: c.Spec.RecordName}, obj)
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the holder of userName claim %s: %w", c.Name, err)
+	}
+	return obj.GetLabels()[v1alpha1.ApplicationLabel] == app.Name &&
+		model.Fold(userOf(obj).UserName) == c.Spec.UserName, nil
+}
+
+// stale reports whether a claim is left over: its record does not hold it, and it is too old for the
+// request that made it to still be writing that record.
+func (s *Store) stale(ctx context.Context, app App, c *v1alpha1.UserNameClaim) (bool, error) {
+	held, err := s.holds(ctx, app, c)
+	if err != nil || held {
+		return false, err
+	}
+	return s.now().Sub(c.CreationTimestamp.Time) > s.opts.ClaimGrace, nil
+}
+
+// release deletes the claim of a folded userName if record id made it and does not hold the userName
+// (any more, or at all). Checking the record makes release safe after an ambiguous write error, when the
+// write may have landed after all. Failures are logged, not returned: a claim left behind only delays
+// reuse of the userName until it is stale.
+func (s *Store) release(ctx context.Context, app App, folded, id string) {
+	log := logf.FromContext(ctx)
+	key := client.ObjectKey{Namespace: app.Namespace, Name: ClaimName(app.Name, folded)}
+	c := &v1alpha1.UserNameClaim{}
+	if err := s.api.Get(ctx, key, c); err != nil {
+		if !apierrors.IsNotFound(err) {
+			log.Error(err, "Failed to read a userName claim to release it", "claim", key)
+		}
+		return
+	}
+	if c.Spec.RecordName != id {
+		return
+	}
+	held, err := s.holds(ctx, app, c)
+	if err != nil {
+		log.Error(err, "Failed to check a userName claim before releasing it", "claim", key)
+		return
+	}
+	if held {
+		return
+	}
+	if err := s.deleteClaim(ctx, c); err != nil {
+		log.Error(err, "Failed to release a userName claim", "claim", key)
+	}
+}
+
+// deleteClaim deletes exactly the claim version that was judged, never a successor.
+func (s *Store) deleteClaim(ctx context.Context, c *v1alpha1.UserNameClaim) error {
+	uid, rv := c.GetUID(), c.GetResourceVersion()
+	err := s.writer.Delete(ctx, c, client.Preconditions{UID: &uid, ResourceVersion: &rv})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return fmt.Errorf("delete userName claim %s/%s: %w", c.Namespace, c.Name, err)
+	}
+	return nil
+}
+
+// waitCached waits until the informer cache holds a record at resourceVersion rv or newer, so that reads
+// after the write see it. It gives up silently after CacheWait: the write did happen.
+func (s *Store) waitCached(ctx context.Context, app App, id, rv string) {
+	want, numeric := parseRV(rv)
+	s.poll(ctx, func() bool {
+		obj := newObject(app.Kind)
+		if err := s.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj); err != nil {
+			return false
+		}
+		if have, ok := parseRV(obj.GetResourceVersion()); ok && numeric {
+			return have >= want
+		}
+		return obj.GetResourceVersion() == rv
+	})
+}
+
+// waitGone waits until the informer cache no longer holds a deleted record.
+func (s *Store) waitGone(ctx context.Context, app App, id string) {
+	s.poll(ctx, func() bool {
+		obj := newObject(app.Kind)
+		err := s.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj)
+		return apierrors.IsNotFound(err)
+	})
+}
+
+// poll calls done with a short, growing interval (informers deliver within milliseconds) until it
+// returns true, CacheWait passes or ctx ends.
+func (s *Store) poll(ctx context.Context, done func() bool) {
+	deadline := time.NewTimer(s.opts.CacheWait)
+	defer deadline.Stop()
+	interval := 500 * time.Microsecond
+	for !done() {
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-deadline.C:
+			t.Stop()
+			logf.FromContext(ctx).V(1).Info("The informer cache did not catch up with a write in time")
+			return
+		case <-t.C:
+		}
+		interval = min(2*interval, 20*time.Millisecond)
+	}
+}

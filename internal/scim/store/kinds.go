@@ -1,0 +1,132 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/scim/model"
+)
+
+// Field indexes on Advisor and Room. Values are prefixed with the application name, so that one lookup
+// in a namespace never returns another application's records.
+const (
+	// IndexUserName is "<application>\x00<folded userName>".
+	IndexUserName = "scim.userName"
+	// IndexExternalID is "<application>\x00<externalId>".
+	IndexExternalID = "scim.externalId"
+	// IndexApplication is the application name.
+	IndexApplication = "scim.application"
+)
+
+func indexKey(app, value string) string { return app + "\x00" + value }
+
+// RegisterIndexes registers the field indexes the store reads through; call it before the cache starts.
+func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer) error {
+	for _, kind := range []model.Kind{model.Advisors, model.Rooms} {
+		indexes := map[string]func(app string, u model.User) []string{
+			IndexUserName: func(app string, u model.User) []string {
+				return []string{indexKey(app, model.Fold(u.UserName))}
+			},
+			IndexExternalID: func(app string, u model.User) []string {
+				if u.ExternalID == "" {
+					return nil
+				}
+				return []string{indexKey(app, u.ExternalID)}
+			},
+			IndexApplication: func(app string, _ model.User) []string { return []string{app} },
+		}
+		for name, values := range indexes {
+			extract := func(obj client.Object) []string {
+				app := obj.GetLabels()[v1alpha1.ApplicationLabel]
+				if app == "" {
+					return nil
+				}
+				return values(app, userOf(obj))
+			}
+			if err := indexer.IndexField(ctx, newObject(kind), name, extract); err != nil {
+				return fmt.Errorf("index %s by %s: %w", kind, name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func newObject(kind model.Kind) client.Object {
+	if kind == model.Rooms {
+		return &v1alpha1.Room{}
+	}
+	return &v1alpha1.Advisor{}
+}
+
+func newList(kind model.Kind) client.ObjectList {
+	if kind == model.Rooms {
+		return &v1alpha1.RoomList{}
+	}
+	return &v1alpha1.AdvisorList{}
+}
+
+func forEach(list client.ObjectList, fn func(client.Object)) {
+	switch l := list.(type) {
+	case *v1alpha1.AdvisorList:
+		for i := range l.Items {
+			fn(&l.Items[i])
+		}
+	case *v1alpha1.RoomList:
+		for i := range l.Items {
+			fn(&l.Items[i])
+		}
+	}
+}
+
+func userOf(obj client.Object) model.User {
+	switch o := obj.(type) {
+	case *v1alpha1.Advisor:
+		u := model.FromFields(&o.Spec.RecordFields)
+		if o.Spec.Name != nil {
+			u.GivenName, u.FamilyName = o.Spec.Name.GivenName, o.Spec.Name.FamilyName
+		}
+		return u
+	case *v1alpha1.Room:
+		return model.FromFields(&o.Spec.RecordFields)
+	}
+	return model.User{}
+}
+
+func setUser(obj client.Object, u model.User) {
+	switch o := obj.(type) {
+	case *v1alpha1.Advisor:
+		o.Spec.RecordFields = u.Fields()
+		o.Spec.Name = u.PersonName()
+	case *v1alpha1.Room:
+		o.Spec.RecordFields = u.Fields()
+	}
+}
+
+func toRecord(obj client.Object) Record {
+	created := obj.GetCreationTimestamp().Time
+	modified := created
+	if t, err := time.Parse(time.RFC3339, obj.GetAnnotations()[LastModifiedAnnotation]); err == nil && t.After(created) {
+		modified = t
+	}
+	return Record{ID: obj.GetName(), User: userOf(obj), Created: created, LastModified: modified}
+}

@@ -1,0 +1,366 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package store keeps SCIM Users as Advisor and Room objects: reads from the manager's informer cache
+// through field indexes, writes through the API server with optimistic concurrency, and keeps userName
+// unique per ScimApplication with UserNameClaim objects.
+//
+// Uniqueness. Before a record is created, or its userName changes to one that folds differently, the store
+// creates a UserNameClaim named after (application, folded userName). The API server creates an object
+// name once, so of concurrent requests for one userName, on any replica, exactly one gets the claim; the
+// others answer 409. The record's name (the SCIM id) is random and never changes, so renames keep the id.
+// A claim is released (deleted) when its record is deleted or renamed away. A request interrupted between
+// its two writes leaves a claim whose record is missing or holds another userName; such a claim is stale
+// once it is older than the claim grace period (far longer than any request may run), and the next
+// request that needs the userName deletes it (with a UID and resourceVersion precondition) and claims
+// anew. Until then that userName answers 409, which Entra retries on its next cycle.
+//
+// Read-your-writes. A write returns only once the informer cache holds it (bounded by CacheWait), so a
+// GET or filter that follows on the same replica sees it; GET by id falls back to the API server on a
+// cache miss, so it also holds across replicas.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/scim/filter"
+	"github.com/andmoney/scim-operator/internal/scim/model"
+)
+
+// LastModifiedAnnotation holds the time of a record's last SCIM write, for meta.lastModified.
+const LastModifiedAnnotation = "scim.andmoney.dk/last-modified"
+
+var (
+	// ErrNotFound means the application has no record with that id.
+	ErrNotFound = errors.New("record not found")
+	// ErrUserNameTaken means another record of the application holds the userName.
+	ErrUserNameTaken = errors.New("userName is already taken")
+)
+
+// App identifies the ScimApplication a request acts for: its records are the objects of its kind in its
+// namespace that carry its name in the v1alpha1.ApplicationLabel label.
+type App struct {
+	Namespace string
+	Name      string
+	Kind      model.Kind
+}
+
+// String renders the application as namespace/name.
+func (a App) String() string { return a.Namespace + "/" + a.Name }
+
+// Record is one stored SCIM User.
+type Record struct {
+	ID           string
+	User         model.User
+	Created      time.Time
+	LastModified time.Time
+}
+
+// Options tune a Store.
+type Options struct {
+	// CacheWait bounds how long a write waits for the informer cache to show it.
+	CacheWait time.Duration
+	// ClaimGrace is the age after which a claim whose record does not hold it counts as stale.
+	ClaimGrace time.Duration
+	// MaxConflictRetries bounds the optimistic-concurrency retries of one update.
+	MaxConflictRetries int
+}
+
+// DefaultOptions are the options the server uses.
+func DefaultOptions() Options {
+	return Options{CacheWait: 5 * time.Second, ClaimGrace: 2 * time.Minute, MaxConflictRetries: 20}
+}
+
+// Store reads and writes records.
+type Store struct {
+	cache  client.Reader
+	api    client.Reader
+	writer client.Client
+	opts   Options
+	now    func() time.Time
+}
+
+// New returns a Store reading from cache (the manager's informer cache, with the indexes of
+// RegisterIndexes), falling back to api (an uncached reader) and writing with writer.
+func New(cache, api client.Reader, writer client.Client, opts Options) *Store {
+	return &Store{cache: cache, api: api, writer: writer, opts: opts, now: time.Now}
+}
+
+// Get returns one record of the application.
+func (s *Store) Get(ctx context.Context, app App, id string) (Record, error) {
+	obj, err := s.get(ctx, app, id)
+	if err != nil {
+		return Record{}, err
+	}
+	return toRecord(obj), nil
+}
+
+// get reads a record from the cache, falling back to the API server on a miss.
+func (s *Store) get(ctx context.Context, app App, id string) (client.Object, error) {
+	if len(validation.IsDNS1123Subdomain(id)) > 0 {
+		return nil, ErrNotFound // Not a name any record can have; also keeps odd ids out of API paths.
+	}
+	obj := newObject(app.Kind)
+	key := client.ObjectKey{Namespace: app.Namespace, Name: id}
+	err := s.cache.Get(ctx, key, obj)
+	if apierrors.IsNotFound(err) {
+		err = s.api.Get(ctx, key, obj)
+	}
+	if apierrors.IsNotFound(err) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s %s/%s: %w", app.Kind, app.Namespace, id, err)
+	}
+	if obj.GetLabels()[v1alpha1.ApplicationLabel] != app.Name {
+		return nil, ErrNotFound // Another application's record: it does not exist for this one.
+	}
+	return obj, nil
+}
+
+// List returns the application's records that pass the query, ordered by id so that paging is stable.
+func (s *Store) List(ctx context.Context, app App, q filter.Query) ([]Record, error) {
+	if q.Index == filter.ByID {
+		obj, err := s.get(ctx, app, q.Key)
+		if errors.Is(err, ErrNotFound) {
+			return []Record{}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		rec := toRecord(obj)
+		if !q.Matches(rec.ID, rec.User) {
+			return []Record{}, nil
+		}
+		return []Record{rec}, nil
+	}
+	var sel client.MatchingFields
+	switch q.Index {
+	case filter.ByUserName:
+		sel = client.MatchingFields{IndexUserName: indexKey(app.Name, q.Key)}
+	case filter.ByExternalID:
+		sel = client.MatchingFields{IndexExternalID: indexKey(app.Name, q.Key)}
+	default:
+		sel = client.MatchingFields{IndexApplication: app.Name}
+	}
+	list := newList(app.Kind)
+	// The cache's objects are only read here and converted at once, so the deep copy is saved.
+	if err := s.cache.List(ctx, list, client.InNamespace(app.Namespace), sel, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("list %s in %s: %w", app.Kind, app.Namespace, err)
+	}
+	out := []Record{}
+	forEach(list, func(obj client.Object) {
+		rec := toRecord(obj)
+		if q.Matches(rec.ID, rec.User) {
+			out = append(out, rec)
+		}
+	})
+	slices.SortFunc(out, func(a, b Record) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// Count returns how many records the application has in the cache.
+func (s *Store) Count(ctx context.Context, app App) (int, error) {
+	list := newList(app.Kind)
+	err := s.cache.List(ctx, list, client.InNamespace(app.Namespace),
+		client.MatchingFields{IndexApplication: app.Name}, client.UnsafeDisableDeepCopy)
+	if err != nil {
+		return 0, fmt.Errorf("count %s in %s: %w", app.Kind, app.Namespace, err)
+	}
+	n := 0
+	forEach(list, func(client.Object) { n++ })
+	return n, nil
+}
+
+// Create stores a new record and returns it with its new id.
+func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, error) {
+	folded := model.Fold(u.UserName)
+	if taken, err := s.takenInCache(ctx, app, folded, ""); err != nil || taken {
+		return Record{}, errors.Join(err, takenErr(taken))
+	}
+	id, err := newID()
+	if err != nil {
+		return Record{}, err
+	}
+	if _, err := s.claim(ctx, app, folded, id); err != nil {
+		return Record{}, err
+	}
+	obj := newObject(app.Kind)
+	obj.SetNamespace(app.Namespace)
+	obj.SetName(id)
+	obj.SetLabels(map[string]string{v1alpha1.ApplicationLabel: app.Name})
+	obj.SetAnnotations(map[string]string{LastModifiedAnnotation: s.now().UTC().Format(time.RFC3339)})
+	setUser(obj, u)
+	if err := s.writer.Create(ctx, obj); err != nil {
+		// The claim must not outlive a record that never came to be; context.WithoutCancel because a
+		// cancelled request is one reason to get here.
+		s.release(context.WithoutCancel(ctx), app, folded, id)
+		return Record{}, fmt.Errorf("create %s %s/%s: %w", app.Kind, app.Namespace, id, err)
+	}
+	s.waitCached(ctx, app, obj.GetName(), obj.GetResourceVersion())
+	return toRecord(obj), nil
+}
+
+// Update changes a record with mutate, which gets the stored User and returns the new one. A write
+// conflict re-reads the record from the API server and calls mutate again, so the change always applies to
+// the latest version and a conflict never reaches the client. A mutate error is returned as is.
+func (s *Store) Update(ctx context.Context, app App, id string, mutate func(model.User) (model.User, error)) (Record, error) {
+	obj, err := s.get(ctx, app, id)
+	if err != nil {
+		return Record{}, err
+	}
+	claimed := map[string]bool{} // Claims this call holds for userNames other than the stored one.
+	defer func() {
+		for folded := range claimed {
+			s.release(context.WithoutCancel(ctx), app, folded, id)
+		}
+	}()
+	for attempt := 0; ; attempt++ {
+		cur := userOf(obj)
+		next, err := mutate(cur)
+		if err != nil {
+			return Record{}, err
+		}
+		if next == cur {
+			return toRecord(obj), nil
+		}
+		oldFolded, newFolded := model.Fold(cur.UserName), model.Fold(next.UserName)
+		if newFolded != oldFolded && !claimed[newFolded] {
+			if taken, err := s.takenInCache(ctx, app, newFolded, id); err != nil || taken {
+				return Record{}, errors.Join(err, takenErr(taken))
+			}
+			if _, err := s.claim(ctx, app, newFolded, id); err != nil {
+				return Record{}, err
+			}
+			claimed[newFolded] = true
+		}
+		setUser(obj, next)
+		annotations := obj.GetAnnotations()
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		annotations[LastModifiedAnnotation] = s.now().UTC().Format(time.RFC3339)
+		obj.SetAnnotations(annotations)
+		err = s.writer.Update(ctx, obj) // Carries resourceVersion: the API server refuses a stale base.
+		switch {
+		case err == nil:
+			delete(claimed, newFolded) // Held by the record now; the old userName's claim goes instead.
+			if newFolded != oldFolded {
+				claimed[oldFolded] = true
+			}
+			s.waitCached(ctx, app, id, obj.GetResourceVersion())
+			return toRecord(obj), nil
+		case apierrors.IsConflict(err) && attempt < s.opts.MaxConflictRetries:
+			obj = newObject(app.Kind)
+			if err := s.api.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj); err != nil {
+				if apierrors.IsNotFound(err) {
+					return Record{}, ErrNotFound
+				}
+				return Record{}, fmt.Errorf("re-read %s %s/%s after a conflict: %w", app.Kind, app.Namespace, id, err)
+			}
+		case apierrors.IsNotFound(err):
+			return Record{}, ErrNotFound
+		default:
+			return Record{}, fmt.Errorf("update %s %s/%s: %w", app.Kind, app.Namespace, id, err)
+		}
+	}
+}
+
+// Delete removes a record and releases its userName.
+func (s *Store) Delete(ctx context.Context, app App, id string) error {
+	obj, err := s.get(ctx, app, id)
+	if err != nil {
+		return err
+	}
+	uid := obj.GetUID()
+	if err := s.writer.Delete(ctx, obj, client.Preconditions{UID: &uid}); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ErrNotFound
+		}
+		return fmt.Errorf("delete %s %s/%s: %w", app.Kind, app.Namespace, id, err)
+	}
+	s.release(context.WithoutCancel(ctx), app, model.Fold(userOf(obj).UserName), id)
+	s.waitGone(ctx, app, id)
+	return nil
+}
+
+// takenInCache is the cheap check before any write: Entra's usual duplicate (a POST for a userName it
+// failed to match) is answered from the cache. The claim decides races.
+func (s *Store) takenInCache(ctx context.Context, app App, folded, self string) (bool, error) {
+	list := newList(app.Kind)
+	err := s.cache.List(ctx, list, client.InNamespace(app.Namespace),
+		client.MatchingFields{IndexUserName: indexKey(app.Name, folded)}, client.UnsafeDisableDeepCopy)
+	if err != nil {
+		return false, fmt.Errorf("look up userName in %s: %w", app.Namespace, err)
+	}
+	taken := false
+	forEach(list, func(obj client.Object) { taken = taken || obj.GetName() != self })
+	return taken, nil
+}
+
+func takenErr(taken bool) error {
+	if taken {
+		return ErrUserNameTaken
+	}
+	return nil
+}
+
+// newID returns a random RFC 4122 version 4 UUID, lower-case, as Entra expects ids to look.
+func newID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate an id: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
+
+// ClaimName is the name of the UserNameClaim for a folded userName of an application: a hash, since a
+// userName may hold characters no object name can.
+func ClaimName(app, folded string) string {
+	sum := sha256.Sum256([]byte(app + "\x00" + folded))
+	return "u-" + hex.EncodeToString(sum[:20])
+}
+
+// parseRV reads a resourceVersion as a number. Kubernetes calls them opaque, but etcd's are revision
+// numbers; where one is not, the caller falls back to equality.
+func parseRV(rv string) (uint64, bool) {
+	n, err := strconv.ParseUint(rv, 10, 64)
+	return n, err == nil
+}

@@ -1,0 +1,292 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package scim_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/localcluster"
+	"github.com/andmoney/scim-operator/internal/scim"
+)
+
+var (
+	cluster *localcluster.Cluster
+	// baseURL is the SCIM server of the suite's manager, e.g. http://127.0.0.1:41234.
+	baseURL string
+	// testMgr is the suite's manager, for tests that drive the store directly.
+	testMgr manager.Manager
+	// httpClient talks to it; keep-alive as Entra does.
+	httpClient = &http.Client{Timeout: 30 * time.Second}
+)
+
+// TestMain runs one control plane and one manager with the real SCIM server for the package: every
+// test gets its own namespace and applications.
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	var err error
+	cluster, err = localcluster.Start(ctx)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start local control plane:", err)
+		return 1
+	}
+	defer func() {
+		if err := cluster.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stop local control plane:", err)
+		}
+	}()
+	if os.Getenv("SCIM_TEST_LOG") != "" {
+		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
+	}
+	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
+		Scheme:                 cluster.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "create manager:", err)
+		return 1
+	}
+	testMgr = mgr
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		return 1
+	}
+	baseURL = "http://" + ln.Addr().String()
+	if err := scim.Setup(mgr, scim.Options{Listener: ln, MaxBodyBytes: 16 << 10, MaxResults: 50}); err != nil {
+		fmt.Fprintln(os.Stderr, "set up SCIM:", err)
+		return 1
+	}
+	mgrCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(mgrCtx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+		}
+	}()
+	if err := waitServing(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+func waitServing() error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		resp, err := httpClient.Get(baseURL + "/")
+		if err == nil {
+			_ = resp.Body.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("the SCIM server did not come up at %s", baseURL)
+}
+
+// newNamespace gives each test its own namespace.
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "scim-"}}
+	if err := cluster.Client.Create(t.Context(), ns); err != nil {
+		t.Fatalf("create namespace: %v", err)
+	}
+	t.Cleanup(func() { _ = cluster.Client.Delete(context.Background(), ns) })
+	return ns.Name
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// endpoint is a SCIM client for one application, as Entra is configured with it.
+type endpoint struct {
+	t      *testing.T
+	prefix string
+	token  string
+	app    *v1.ScimApplication
+}
+
+// newApp creates a token Secret and a ScimApplication of the kind, and waits until the endpoint accepts
+// the token.
+func newApp(t *testing.T, ns string, rt v1.ResourceType) *endpoint {
+	t.Helper()
+	g := NewWithT(t)
+	token := randomToken()
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "token-"},
+		// A trailing newline, as `kubectl create secret --from-file` leaves it.
+		Data: map[string][]byte{"token": []byte(token + "\n")},
+	}
+	g.Expect(cluster.Client.Create(t.Context(), secret)).To(Succeed())
+	app := &v1.ScimApplication{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: string(rt) + "-"},
+		Spec: v1.ScimApplicationSpec{
+			TenantRef:      v1.LocalObjectReference{Name: "contoso"},
+			ResourceType:   rt,
+			TokenSecretRef: v1.SecretKeySelector{Name: secret.Name, Key: "token"},
+		},
+	}
+	g.Expect(cluster.Client.Create(t.Context(), app)).To(Succeed())
+	e := &endpoint{t: t, prefix: "/" + string(rt) + "/scim", token: token, app: app}
+	g.Eventually(func() int { return e.do(http.MethodGet, "/ServiceProviderConfig", "").status }).
+		WithTimeout(30 * time.Second).WithPolling(20 * time.Millisecond).Should(Equal(http.StatusOK))
+	return e
+}
+
+// response is a decoded SCIM response.
+type response struct {
+	status int
+	header http.Header
+	raw    []byte
+	body   map[string]any
+}
+
+func (e *endpoint) do(method, path, body string) response {
+	return e.doWithToken(e.token, method, path, body)
+}
+
+func (e *endpoint) doWithToken(token, method, path, body string) response {
+	e.t.Helper()
+	var rdr io.Reader
+	if body != "" {
+		rdr = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, baseURL+e.prefix+path, rdr)
+	if err != nil {
+		e.t.Fatalf("build request: %v", err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json; charset=utf-8")
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatalf("read response: %v", err)
+	}
+	r := response{status: resp.StatusCode, header: resp.Header, raw: raw}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := json.Unmarshal(raw, &r.body); err != nil {
+			e.t.Fatalf("%s %s: response is not a JSON object: %v\n%s", method, path, err, raw)
+		}
+	}
+	return r
+}
+
+// create POSTs an Entra-shaped user and returns its id.
+func (e *endpoint) create(userName string) string {
+	e.t.Helper()
+	r := e.do(http.MethodPost, "/Users", userBody(e.prefix, userName, "ext-"+userName))
+	if r.status != http.StatusCreated {
+		e.t.Fatalf("create %s: %d %s", userName, r.status, r.raw)
+	}
+	return r.body["id"].(string)
+}
+
+func userBody(prefix, userName, externalID string) string {
+	name := `"name":{"givenName":"Ada","familyName":"Lovelace"},`
+	if strings.HasPrefix(prefix, "/rooms") {
+		name = ""
+	}
+	return fmt.Sprintf(`{
+  "schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+  "externalId":%q, "userName":%q, "active":true, "displayName":"Ada Lovelace", %s
+  "addresses":[{"type":"work","formatted":"Room 4.12"}],
+  "meta":{"resourceType":"User"}, "roles":[]
+}`, externalID, userName, name)
+}
+
+// patchBody wraps operations in a PatchOp message.
+func patchBody(ops string) string {
+	return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + ops + `]}`
+}
+
+// expectError checks the SCIM error shape: media type, status as a string, scimType.
+func expectError(g Gomega, r response, status int, scimType string) {
+	g.ExpectWithOffset(1, r.status).To(Equal(status), "body: %s", r.raw)
+	g.ExpectWithOffset(1, r.header.Get("Content-Type")).To(HavePrefix("application/scim+json"))
+	g.ExpectWithOffset(1, r.body).To(HaveKeyWithValue("schemas", ConsistOf("urn:ietf:params:scim:api:messages:2.0:Error")))
+	g.ExpectWithOffset(1, r.body).To(HaveKeyWithValue("status", fmt.Sprint(status)))
+	if scimType != "" {
+		g.ExpectWithOffset(1, r.body).To(HaveKeyWithValue("scimType", scimType))
+	} else {
+		g.ExpectWithOffset(1, r.body).NotTo(HaveKey("scimType"))
+	}
+}
+
+// records lists the records of an application straight from the API server.
+func records(t *testing.T, e *endpoint) []client.Object {
+	t.Helper()
+	var out []client.Object
+	sel := client.MatchingLabels{v1.ApplicationLabel: e.app.Name}
+	if e.app.Spec.ResourceType == v1.ResourceTypeRooms {
+		list := &v1.RoomList{}
+		if err := cluster.Client.List(t.Context(), list, client.InNamespace(e.app.Namespace), sel); err != nil {
+			t.Fatalf("list rooms: %v", err)
+		}
+		for i := range list.Items {
+			out = append(out, &list.Items[i])
+		}
+		return out
+	}
+	list := &v1.AdvisorList{}
+	if err := cluster.Client.List(t.Context(), list, client.InNamespace(e.app.Namespace), sel); err != nil {
+		t.Fatalf("list advisors: %v", err)
+	}
+	for i := range list.Items {
+		out = append(out, &list.Items[i])
+	}
+	return out
+}
