@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 )
 
 func restGet(path string) ([]byte, error) {

@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package graph is the operator's narrow boundary to Microsoft Graph: the calls the controllers make
 // to configure Entra provisioning, as an interface with plain Go types. Package graph/msgraph
 // implements it with msgraph-sdk-go and azidentity; nothing else imports the SDK.
