@@ -28,6 +28,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/graph/simulator"
@@ -223,6 +224,30 @@ func TestQuarantineIsSurfaced(t *testing.T) {
 	g.Expect(app.Status.Job.State).To(Equal("Quarantine"))
 	g.Expect(app.Status.Job.Quarantine).NotTo(BeNil())
 	g.Expect(app.Status.Job.Quarantine.Error).To(ContainSubstring("valid tenant URL"))
+	g.Expect(gauge("scim_operator_job_quarantined", ns, app.Name)).To(Equal(1.0))
+}
+
+// gauge reads a per-application gauge from the manager's metrics registry.
+func gauge(name, namespace, app string) float64 {
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		return -1
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["namespace"] == namespace && labels["name"] == app {
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	return -1
 }
 
 // TestDeletionPolicies deletes one application of each policy.
