@@ -151,7 +151,13 @@ func withSource(rows []v1.AttributeMapping, target v1.MappingTarget, source stri
 // portalPut stands in for an admin editing Entra in the portal.
 func portalPut(t *testing.T, path string, body []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, simServer.URL+"/v1.0"+path, bytes.NewReader(body))
+	portal(t, http.MethodPut, path, body, nil)
+}
+
+// portal sends one Graph request as an admin would, decoding the answer into out when given.
+func portal(t *testing.T, method, path string, body []byte, out any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, simServer.URL+"/v1.0"+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,10 +168,48 @@ func portalPut(t *testing.T, path string, body []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode >= 300 {
-		t.Fatalf("PUT %s: %s", path, resp.Status)
+		t.Fatalf("%s %s: %s", method, path, resp.Status)
 	}
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("decode %s %s: %v", method, path, err)
+		}
+	}
+}
+
+// TestAdoptsAnApplicationWithALegacyJob adopts an enterprise application an admin made by hand, with
+// the legacy customappsso job: the operator configures it, says the job is legacy, and on deletion
+// removes only the job it manages, never the application it did not create.
+func TestAdoptsAnApplicationWithALegacyJob(t *testing.T) {
+	g := NewWithT(t)
+	var created struct {
+		ServicePrincipal struct {
+			ID string `json:"id"`
+		} `json:"servicePrincipal"`
+	}
+	portal(t, http.MethodPost, "/applicationTemplates/8adf8e6e-67b2-4cf2-a259-e3dc5476c621/instantiate",
+		[]byte(`{"displayName":"made by hand"}`), &created)
+	sp := created.ServicePrincipal.ID
+	var job struct {
+		ID string `json:"id"`
+	}
+	portal(t, http.MethodPost, "/servicePrincipals/"+sp+"/synchronization/jobs", []byte(`{"templateId":"customappsso"}`), &job)
+
+	ns := newNamespace(t)
+	createTenant(t, ns, nil)
+	app := createApp(t, ns, v1.ResourceTypeAdvisors, func(a *v1.ScimApplication) { a.Spec.ServicePrincipalID = sp })
+	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+	appCondition(t, app, v1.JobReadyCondition, metav1.ConditionTrue, v1.LegacyJobReason)
+	g.Expect(app.Status.Origin).To(Equal(v1.OriginAdopted))
+	g.Expect(app.Status.JobID).To(Equal(job.ID))
+	g.Expect(sim.Jobs(sp)).To(HaveLen(1), "no second job was created")
+	g.Expect(sim.Secrets(sp)).To(HaveKeyWithValue("BaseAddress", app.Status.TenantURL))
+
+	g.Expect(k8s.Delete(t.Context(), app)).To(Succeed())
+	g.Eventually(func() []simulator.Job { return sim.Jobs(sp) }).WithTimeout(60 * time.Second).Should(BeEmpty())
+	g.Expect(sim.Applications()).To(ContainElement(HaveField("ServicePrincipalID", sp)))
 }
 
 // TestJobControl pauses, resumes and restarts the job and provisions a user on demand.

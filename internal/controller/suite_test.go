@@ -108,6 +108,7 @@ func run(m *testing.M) (int, error) {
 		simulator.WithHTTPSCIMProbe(&http.Client{Timeout: 10 * time.Second}),
 		simulator.WithUsers(userAnna, userBo, userRoom),
 		simulator.WithGroups(groupAdvisors, groupRooms, groupTwinA, groupTwinB),
+		simulator.WithLegacyTemplate(),
 	)
 	simServer = httptest.NewUnstartedServer(sim.Handler())
 	simServer.StartTLS()
