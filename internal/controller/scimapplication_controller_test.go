@@ -26,6 +26,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -415,4 +416,51 @@ func meta(app *v1.ScimApplication, conditionType string) metav1.Condition {
 		}
 	}
 	return metav1.Condition{}
+}
+
+// TestProvisioningFailuresBecomeEvents makes the SCIM target reject a user in a cycle: the failure in
+// Entra's provisioning logs reaches the application as a Warning event, once.
+func TestProvisioningFailuresBecomeEvents(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	createTenant(t, ns, nil)
+	app := createApp(t, ns, v1.ResourceTypeAdvisors, nil)
+	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+
+	sim.FailExports(userAnna.ID, simulator.ExportFailure{
+		ErrorCode: "SystemForCrossDomainIdentityManagementBadResponse", Reason: "the SCIM endpoint answered 500",
+	})
+	t.Cleanup(sim.ClearExportFailures)
+	execution, err := sim.RunCycle(t.Context(), app.Status.JobID)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(execution.State).To(Equal("EntryLevelErrors"))
+	annotate(t, app, "test.scim.andmoney.dk/poke", "1")
+
+	failures := func(g Gomega) []eventsv1.Event {
+		list := &eventsv1.EventList{}
+		g.Expect(k8s.List(t.Context(), list, client.InNamespace(ns))).To(Succeed())
+		var out []eventsv1.Event
+		for _, e := range list.Items {
+			if e.Reason == "ProvisioningFailed" && e.Regarding.Name == app.Name {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	g.Eventually(func(g Gomega) {
+		events := failures(g)
+		g.Expect(events).To(HaveLen(1))
+		g.Expect(events[0].Type).To(Equal(corev1.EventTypeWarning))
+		g.Expect(events[0].Note).To(ContainSubstring("SystemForCrossDomainIdentityManagementBadResponse"))
+		g.Expect(events[0].Note).To(ContainSubstring(userAnna.UserPrincipalName))
+	}).WithTimeout(60 * time.Second).Should(Succeed())
+	g.Expect(k8s.Get(t.Context(), client.ObjectKeyFromObject(app), app)).To(Succeed())
+	g.Expect(app.Status.Job.LastExecution.State).To(Equal("EntryLevelErrors"))
+	g.Expect(app.Status.LastProvisioningEventTime).NotTo(BeNil())
+
+	// Further polls find no new failure: no second event.
+	jobReads := sim.CallCount("GET /servicePrincipals/{sp}/synchronization/jobs/{job}")
+	g.Eventually(func() int { return sim.CallCount("GET /servicePrincipals/{sp}/synchronization/jobs/{job}") }).
+		WithTimeout(60 * time.Second).Should(BeNumerically(">=", jobReads+3))
+	g.Consistently(func(g Gomega) { g.Expect(failures(g)).To(HaveLen(1)) }).WithTimeout(3 * time.Second).Should(Succeed())
 }

@@ -95,6 +95,28 @@ func (s *Simulator) RunCycle(ctx context.Context, jobID string) (TaskExecution, 
 	return *j.status.LastExecution, nil
 }
 
+// ExportFailure is how the SCIM target rejects a user in a cycle.
+type ExportFailure struct {
+	// ErrorCode is the provisioning log's errorCode, e.g. SystemForCrossDomainIdentityManagementBadResponse.
+	ErrorCode string
+	Reason    string
+}
+
+// FailExports makes every following cycle fail to export the user, as a SCIM endpoint that keeps
+// rejecting one object does; ClearExportFailures undoes it.
+func (s *Simulator) FailExports(userID string, failure ExportFailure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.exportFailures[userID] = failure
+}
+
+// ClearExportFailures lets every user export again.
+func (s *Simulator) ClearExportFailures() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.exportFailures)
+}
+
 // RunDueCycles runs the cycles that WithAutomaticCycles has made due by the clock.
 func (s *Simulator) RunDueCycles(ctx context.Context) {
 	s.runDueCycles(ctx, "", "")
@@ -221,6 +243,18 @@ func (s *Simulator) recordSuccessLocked(sp *servicePrincipal, j *job, began time
 			}
 			_, known := j.exported[id]
 			if !inScope && !known {
+				continue
+			}
+			if failure, failing := s.exportFailures[id]; failing && inScope {
+				// The target rejected the user: an escrow, a failure log entry, and a cycle that
+				// ends with entry-level errors instead of success.
+				ch := exportChange{action: "create", status: "failure", reason: failure.Reason, errorCode: failure.ErrorCode,
+					sourceID: u.ID, sourceName: u.UserPrincipalName, sourceType: "User", targetType: userMapping.TargetObjectName,
+					cycleID: activityID, initiatedBy: "Azure AD Provisioning Service"}
+				s.appendLogLocked(sp, j, ch, began)
+				execution.CountEscrowed++
+				execution.CountEscrowedRaw++
+				execution.State = "EntryLevelErrors"
 				continue
 			}
 			ch := s.exportUserLocked(j, u, userMapping, inScope)

@@ -106,11 +106,13 @@ func (s *Simulator) handleListProvisioningLogs(c *call) {
 
 // exportChange is one object change a cycle or provisionOnDemand made in the target.
 type exportChange struct {
-	action   string // create, update, disable, other
-	status   string // success, skipped, failure
-	reason   string
-	changes  []ModifiedProperty
-	sourceID string
+	action string // create, update, disable, other
+	status string // success, skipped, failure
+	reason string
+	// errorCode is the failure's errorCode; SimulatedFailure when empty.
+	errorCode string
+	changes   []ModifiedProperty
+	sourceID  string
 	// sourceName is the UPN or group display name.
 	sourceName  string
 	sourceType  string
@@ -152,7 +154,11 @@ func (s *Simulator) appendLogLocked(sp *servicePrincipal, j *job, ch exportChang
 		entry.ModifiedProperties = []ModifiedProperty{}
 	}
 	if ch.status == "failure" {
-		entry.ProvisioningStatusInfo.ErrorInformation = &ProvisioningErrorInfo{ErrorCode: "SimulatedFailure", Reason: ch.reason, ErrorCategory: "failure"}
+		code := ch.errorCode
+		if code == "" {
+			code = "SimulatedFailure"
+		}
+		entry.ProvisioningStatusInfo.ErrorInformation = &ProvisioningErrorInfo{ErrorCode: code, Reason: ch.reason, ErrorCategory: "failure"}
 	}
 	s.provisioningLogs = append(s.provisioningLogs, entry)
 	return entry

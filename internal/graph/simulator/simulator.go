@@ -77,6 +77,8 @@ type Simulator struct {
 	pending []pendingFault
 	// templateRuleID is the synchronization rule id of the scim template; jobs copy it.
 	templateRuleID string
+	// exportFailures makes cycles fail to export these users (user id -> failure).
+	exportFailures map[string]ExportFailure
 }
 
 // New returns a simulator configured by opts. With no options it simulates one tenant with
@@ -97,6 +99,7 @@ func New(opts ...Option) *Simulator {
 		tokens:            map[string]issuedToken{},
 		calls:             map[string]int{},
 		faults:            cfg.faults,
+		exportFailures:    map[string]ExportFailure{},
 	}
 	if cfg.seed != nil {
 		s.rng = mathrand.New(mathrand.NewPCG(*cfg.seed, *cfg.seed^0x9e3779b97f4a7c15))
