@@ -75,5 +75,5 @@ type AdvisorList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Advisor{}, &AdvisorList{})
+	register(&Advisor{}, &AdvisorList{})
 }

@@ -58,5 +58,5 @@ type RoomList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Room{}, &RoomList{})
+	register(&Room{}, &RoomList{})
 }

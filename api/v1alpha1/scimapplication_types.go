@@ -545,5 +545,5 @@ type ScimApplicationList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ScimApplication{}, &ScimApplicationList{})
+	register(&ScimApplication{}, &ScimApplicationList{})
 }

@@ -172,5 +172,5 @@ type ScimTenantList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ScimTenant{}, &ScimTenantList{})
+	register(&ScimTenant{}, &ScimTenantList{})
 }

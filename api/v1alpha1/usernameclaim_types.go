@@ -77,5 +77,5 @@ type UserNameClaimList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&UserNameClaim{}, &UserNameClaimList{})
+	register(&UserNameClaim{}, &UserNameClaimList{})
 }

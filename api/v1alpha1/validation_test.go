@@ -369,6 +369,6 @@ func TestRecordDefaults(t *testing.T) {
 	g.Expect(cluster.Client.Create(t.Context(), room)).To(Succeed())
 	got := &v1.Room{}
 	g.Expect(cluster.Client.Get(t.Context(), client.ObjectKeyFromObject(room), got)).To(Succeed())
-	g.Expect(got.Spec.Active).To(Equal(ptr.To(true)))
+	g.Expect(got.Spec.Active).To(Equal(new(true)))
 	g.Expect(got.Spec.IsActive()).To(BeTrue())
 }

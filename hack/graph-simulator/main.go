@@ -234,7 +234,7 @@ func seedDirectory(sim *simulator.Simulator, o options) {
 	for _, spec := range o.groups {
 		name, members, _ := strings.Cut(spec, "=")
 		group := simulator.Group{DisplayName: name}
-		for _, upn := range strings.Split(members, ";") {
+		for upn := range strings.SplitSeq(members, ";") {
 			if id, ok := byUPN[strings.ToLower(strings.TrimSpace(upn))]; ok {
 				group.Members = append(group.Members, id)
 			}

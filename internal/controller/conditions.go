@@ -46,8 +46,7 @@ const replicationRetry = 5 * time.Second
 // classify turns a step's error into a condition reason and a retry plan. permission names the Graph
 // application permission the call needs, for the message of a 403.
 func classify(err error, permission string, recentlyCreated bool) outcome {
-	var se *secretError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*secretError](err); ok {
 		return outcome{reason: se.reason, message: se.Error(), stalled: true}
 	}
 	ge, ok := graph.AsError(err)

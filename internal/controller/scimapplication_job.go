@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,7 +131,7 @@ func (r *ScimApplicationReconciler) provisionOnDemand(ctx context.Context, s *ap
 
 func splitUsers(request string) []string {
 	var users []string
-	for _, u := range strings.Split(request, ",") {
+	for u := range strings.SplitSeq(request, ",") {
 		if u = strings.TrimSpace(u); u != "" && len(users) < maxOnDemandUsers {
 			users = append(users, u)
 		}
@@ -176,8 +177,7 @@ func (r *ScimApplicationReconciler) reconcileHealth(ctx context.Context, s *appS
 			"Reading the provisioning logs failed (needs AuditLog.Read.All): %v", err)
 		return nil
 	}
-	for i := len(failures) - 1; i >= 0; i-- { // oldest first, so events read in order
-		f := failures[i]
+	for _, f := range slices.Backward(failures) { // oldest first, so events read in order
 		r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, "ProvisioningFailed", "Provision",
 			"%s of %s failed: %s: %s", f.Action, f.SourceDisplayName, f.ErrorCode, truncate(f.Reason, 512))
 		if t := metav1.NewTime(f.ActivityDateTime); app.Status.LastProvisioningEventTime == nil || app.Status.LastProvisioningEventTime.Before(&t) {

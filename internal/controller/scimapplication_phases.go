@@ -188,7 +188,7 @@ func (r *ScimApplicationReconciler) reconcileAdminCredentials(ctx context.Contex
 	sp, job := app.Status.ServicePrincipalID, app.Status.JobID
 	if err := s.graph.ValidateCredentials(ctx, sp, job, secrets[:2]); err != nil {
 		if ge, ok := graph.AsError(err); ok && ge.StatusCode >= 400 && ge.StatusCode < 500 && !graph.IsThrottled(err) &&
-			!graph.IsForbidden(err) && !(s.recentlyCreated && graph.IsReplicationLag(err)) {
+			!graph.IsForbidden(err) && (!s.recentlyCreated || !graph.IsReplicationLag(err)) {
 			msg := fmt.Sprintf("Entra's test connection to %s failed: %s", tenantURL, ge.Message)
 			setCondition(&app.Status.Conditions, app.Generation, v1.AdminCredentialsReadyCondition, metav1.ConditionFalse, v1.ConnectionTestFailedReason, msg)
 			return &stepFailure{outcome: outcome{reason: v1.ConnectionTestFailedReason, message: msg}, err: err}
@@ -266,8 +266,7 @@ func (r *ScimApplicationReconciler) reconcileMappings(ctx context.Context, s *ap
 		return r.fail(s, v1.MappingsSyncedCondition, err, "Synchronization.ReadWrite.All")
 	}
 	updated, changed, err := mapping.ApplyMappings(schema, app.Spec.EffectiveMappings())
-	var exprErr *mapping.ExpressionError
-	if errors.As(err, &exprErr) {
+	if exprErr, ok := errors.AsType[*mapping.ExpressionError](err); ok {
 		msg := "invalid source expression: " + exprErr.Error()
 		setCondition(&app.Status.Conditions, app.Generation, v1.MappingsSyncedCondition, metav1.ConditionFalse, v1.InvalidExpressionReason, msg)
 		return &stepFailure{outcome: outcome{reason: v1.InvalidExpressionReason, message: msg, stalled: true}, err: err}

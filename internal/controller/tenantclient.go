@@ -28,7 +28,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
@@ -119,7 +118,7 @@ func serviceAccountToken(c client.Client, namespace string, wi v1.WorkloadIdenti
 		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: wi.ServiceAccountName}}
 		req := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
 			Audiences:         []string{audience},
-			ExpirationSeconds: ptr.To(int64((time.Hour).Seconds())),
+			ExpirationSeconds: new(int64(time.Hour.Seconds())),
 		}}
 		if err := c.SubResource("token").Create(ctx, sa, req); err != nil {
 			return "", fmt.Errorf("request a token for service account %s/%s: %w", namespace, wi.ServiceAccountName, err)
@@ -132,7 +131,7 @@ func serviceAccountToken(c client.Client, namespace string, wi v1.WorkloadIdenti
 func hashOf(values ...string) string {
 	h := sha256.New()
 	for _, v := range values {
-		fmt.Fprintf(h, "%d:%s;", len(v), v)
+		_, _ = fmt.Fprintf(h, "%d:%s;", len(v), v) // a hash.Hash never fails to write
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
