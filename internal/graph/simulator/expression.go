@@ -71,38 +71,57 @@ func (p *expressionParser) parse() (*mappingSource, error) {
 	if p.pos >= len(p.text) || p.text[p.pos] == ',' || p.text[p.pos] == ')' {
 		return nil, nil
 	}
-	start := p.pos
 	switch p.text[p.pos] {
 	case '[':
-		end := strings.IndexByte(p.text[p.pos:], ']')
-		if end < 0 {
-			return nil, fmt.Errorf("unterminated attribute reference at offset %d", start)
-		}
-		name := strings.TrimSpace(p.text[p.pos+1 : p.pos+end])
-		p.pos += end + 1
-		if name == "" {
-			return nil, fmt.Errorf("empty attribute reference at offset %d", start)
-		}
-		return &mappingSource{Expression: "[" + name + "]", Name: name, Type: "Attribute", Parameters: []mappingParameter{}}, nil
+		return p.parseAttribute()
 	case '"':
-		var value strings.Builder
-		p.pos++
-		for p.pos < len(p.text) {
-			ch := p.text[p.pos]
-			if ch == '\\' && p.pos+1 < len(p.text) {
-				value.WriteByte(p.text[p.pos+1])
-				p.pos += 2
-				continue
-			}
-			if ch == '"' {
-				p.pos++
-				return &mappingSource{Expression: p.text[start:p.pos], Name: value.String(), Type: "Constant", Parameters: []mappingParameter{}}, nil
-			}
-			value.WriteByte(ch)
-			p.pos++
-		}
-		return nil, fmt.Errorf("unterminated string constant at offset %d", start)
+		return p.parseConstant()
 	}
+	return p.parseFunction()
+}
+
+// parseAttribute reads an attribute reference, [name], starting at its '['.
+func (p *expressionParser) parseAttribute() (*mappingSource, error) {
+	start := p.pos
+	end := strings.IndexByte(p.text[p.pos:], ']')
+	if end < 0 {
+		return nil, fmt.Errorf("unterminated attribute reference at offset %d", start)
+	}
+	name := strings.TrimSpace(p.text[p.pos+1 : p.pos+end])
+	p.pos += end + 1
+	if name == "" {
+		return nil, fmt.Errorf("empty attribute reference at offset %d", start)
+	}
+	return &mappingSource{Expression: "[" + name + "]", Name: name, Type: "Attribute", Parameters: []mappingParameter{}}, nil
+}
+
+// parseConstant reads a string constant, "value" with backslash escapes, starting at its
+// opening quote.
+func (p *expressionParser) parseConstant() (*mappingSource, error) {
+	start := p.pos
+	var value strings.Builder
+	p.pos++
+	for p.pos < len(p.text) {
+		ch := p.text[p.pos]
+		if ch == '\\' && p.pos+1 < len(p.text) {
+			value.WriteByte(p.text[p.pos+1])
+			p.pos += 2
+			continue
+		}
+		if ch == '"' {
+			p.pos++
+			return &mappingSource{Expression: p.text[start:p.pos], Name: value.String(), Type: "Constant", Parameters: []mappingParameter{}}, nil
+		}
+		value.WriteByte(ch)
+		p.pos++
+	}
+	return nil, fmt.Errorf("unterminated string constant at offset %d", start)
+}
+
+// parseFunction reads a function call, Name(arg, ...), naming its arguments after the
+// function's formal parameters and dropping empty ones.
+func (p *expressionParser) parseFunction() (*mappingSource, error) {
+	start := p.pos
 	for p.pos < len(p.text) && isIdentifierChar(p.text[p.pos]) {
 		p.pos++
 	}
@@ -116,22 +135,9 @@ func (p *expressionParser) parse() (*mappingSource, error) {
 		return nil, fmt.Errorf("unknown function '%s'", name)
 	}
 	p.pos++
-	var args []*mappingSource
-	for {
-		arg, err := p.parse()
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, arg)
-		p.skipSpaces()
-		if p.pos >= len(p.text) {
-			return nil, fmt.Errorf("missing ')' for function '%s'", name)
-		}
-		if p.text[p.pos] == ')' {
-			p.pos++
-			break
-		}
-		p.pos++ // ','
+	args, err := p.parseArguments(name)
+	if err != nil {
+		return nil, err
 	}
 	source := &mappingSource{Expression: p.text[start:p.pos], Name: name, Type: "Function", Parameters: []mappingParameter{}}
 	for i, arg := range args {
@@ -141,6 +147,28 @@ func (p *expressionParser) parse() (*mappingSource, error) {
 		source.Parameters = append(source.Parameters, mappingParameter{Key: formalName(formal, i), Value: arg})
 	}
 	return source, nil
+}
+
+// parseArguments reads a function's arguments after its '(' up to and including the
+// closing ')'; empty arguments are nil.
+func (p *expressionParser) parseArguments(function string) ([]*mappingSource, error) {
+	var args []*mappingSource
+	for {
+		arg, err := p.parse()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, arg)
+		p.skipSpaces()
+		if p.pos >= len(p.text) {
+			return nil, fmt.Errorf("missing ')' for function '%s'", function)
+		}
+		if p.text[p.pos] == ')' {
+			p.pos++
+			return args, nil
+		}
+		p.pos++ // ','
+	}
 }
 
 func isIdentifierChar(ch byte) bool {
@@ -180,47 +208,43 @@ func (m *mappingSource) evaluate(attributes map[string]string) (string, bool) {
 	case "Constant":
 		return m.Name, true
 	}
-	args := map[string][]*mappingSource{}
+	return m.evaluateFunction(attributes)
+}
+
+// functionArguments are a function's parameters grouped by formal name, in order.
+type functionArguments map[string][]*mappingSource
+
+// first evaluates the first parameter named key; ok is false when there is none.
+func (a functionArguments) first(key string, attributes map[string]string) (string, bool) {
+	if len(a[key]) == 0 {
+		return "", false
+	}
+	return a[key][0].evaluate(attributes)
+}
+
+// evaluateFunction computes a Function mapping source; see evaluate.
+func (m *mappingSource) evaluateFunction(attributes map[string]string) (string, bool) {
+	args := functionArguments{}
 	for _, p := range m.Parameters {
 		args[p.Key] = append(args[p.Key], p.Value)
 	}
-	first := func(key string) (string, bool) {
-		if len(args[key]) == 0 {
-			return "", false
-		}
-		return args[key][0].evaluate(attributes)
-	}
 	switch m.Name {
 	case "Switch":
-		value, _ := first("source")
-		for i := range args["key"] {
-			key, _ := args["key"][i].evaluate(attributes)
-			if i < len(args["value"]) && strings.EqualFold(key, value) {
-				return args["value"][i].evaluate(attributes)
-			}
-		}
-		return first("defaultValue")
+		return args.evaluateSwitch(attributes)
 	case "Join":
-		separator, _ := first("separator")
-		var parts []string
-		for _, src := range args["source"] {
-			if v, ok := src.evaluate(attributes); ok {
-				parts = append(parts, v)
-			}
-		}
-		return strings.Join(parts, separator), len(parts) > 0
+		return args.evaluateJoin(attributes)
 	case "Not":
-		v, ok := first("source")
+		v, ok := args.first("source", attributes)
 		return boolString(!strings.EqualFold(v, "true")), ok
 	case "Append":
-		v, ok := first("source")
-		suffix, _ := first("suffix")
+		v, ok := args.first("source", attributes)
+		suffix, _ := args.first("suffix", attributes)
 		return v + suffix, ok
-	case "ToLower", "ToUpper":
-		v, ok := first("source")
-		if m.Name == "ToLower" {
-			return strings.ToLower(v), ok
-		}
+	case "ToLower":
+		v, ok := args.first("source", attributes)
+		return strings.ToLower(v), ok
+	case "ToUpper":
+		v, ok := args.first("source", attributes)
 		return strings.ToUpper(v), ok
 	case "Coalesce":
 		for _, src := range args["source"] {
@@ -230,26 +254,36 @@ func (m *mappingSource) evaluate(attributes map[string]string) (string, bool) {
 		}
 		return "", false
 	case "StripSpaces":
-		v, ok := first("source")
+		v, ok := args.first("source", attributes)
 		return strings.ReplaceAll(v, " ", ""), ok
 	}
 	// Functions without a modelled evaluation pass their source through.
-	return first("source")
+	return args.first("source", attributes)
 }
 
-// sourceAttributeNames lists every Attribute referenced by the tree.
-func (m *mappingSource) sourceAttributeNames() []string {
-	if m == nil {
-		return nil
+// evaluateSwitch returns the value paired with the first key equal (ignoring case) to
+// the source, else the default value.
+func (a functionArguments) evaluateSwitch(attributes map[string]string) (string, bool) {
+	value, _ := a.first("source", attributes)
+	for i := range a["key"] {
+		key, _ := a["key"][i].evaluate(attributes)
+		if i < len(a["value"]) && strings.EqualFold(key, value) {
+			return a["value"][i].evaluate(attributes)
+		}
 	}
-	if m.Type == "Attribute" {
-		return []string{m.Name}
+	return a.first("defaultValue", attributes)
+}
+
+// evaluateJoin joins the non-null sources with the separator; null when all are null.
+func (a functionArguments) evaluateJoin(attributes map[string]string) (string, bool) {
+	separator, _ := a.first("separator", attributes)
+	var parts []string
+	for _, src := range a["source"] {
+		if v, ok := src.evaluate(attributes); ok {
+			parts = append(parts, v)
+		}
 	}
-	var names []string
-	for _, p := range m.Parameters {
-		names = append(names, p.Value.sourceAttributeNames()...)
-	}
-	return names
+	return strings.Join(parts, separator), len(parts) > 0
 }
 
 // handleParseExpression implements schema/parseExpression (§5.5): 200 in all cases, with

@@ -76,9 +76,7 @@ func TestConcurrentUse(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			local := *c
 			local.t = t
 			for i := range 20 {
@@ -107,7 +105,7 @@ func TestConcurrentUse(t *testing.T) {
 					errs <- fmt.Errorf("worker %d request %d: status %d", w, i, status)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)

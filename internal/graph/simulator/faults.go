@@ -86,10 +86,7 @@ func (s *Simulator) injectFault(c *call) bool {
 }
 
 func setRetryAfter(w http.ResponseWriter, d time.Duration) {
-	seconds := int(math.Ceil(d.Seconds()))
-	if seconds < 1 {
-		seconds = 1
-	}
+	seconds := max(int(math.Ceil(d.Seconds())), 1)
 	w.Header().Set("Retry-After", strconv.Itoa(seconds))
 }
 

@@ -1,8 +1,6 @@
 package simulator
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -133,7 +131,7 @@ func parseFilter(text string, spec filterSpec) (filterExpr, error) {
 		return nil, err
 	}
 	if p.pos != len(p.tokens) {
-		return nil, fmt.Errorf("Invalid filter clause: syntax error at '%s'.", p.tokens[p.pos].text)
+		return nil, queryErrorf("Invalid filter clause: syntax error at '%s'.", p.tokens[p.pos].text)
 	}
 	return expr, nil
 }
@@ -142,13 +140,13 @@ func tokenizeFilter(text string) ([]filterToken, error) {
 	var tokens []filterToken
 	for i := 0; i < len(text); {
 		ch := text[i]
-		switch {
-		case ch == ' ' || ch == '\t':
+		switch ch {
+		case ' ', '\t':
 			i++
-		case ch == '(' || ch == ')' || ch == ',':
+		case '(', ')', ',':
 			tokens = append(tokens, filterToken{text: string(ch)})
 			i++
-		case ch == '\'':
+		case '\'':
 			var b strings.Builder
 			i++
 			closed := false
@@ -168,7 +166,7 @@ func tokenizeFilter(text string) ([]filterToken, error) {
 				i++
 			}
 			if !closed {
-				return nil, errors.New("Invalid filter clause: unterminated string literal.")
+				return nil, queryError("Invalid filter clause: unterminated string literal.")
 			}
 			tokens = append(tokens, filterToken{text: b.String(), quoted: true})
 		default:
@@ -197,7 +195,7 @@ func (p *filterParser) peekKeyword(keyword string) bool {
 func (p *filterParser) expect(text string) error {
 	t, ok := p.peek()
 	if !ok || t.quoted || t.text != text {
-		return fmt.Errorf("Invalid filter clause: expected '%s'.", text)
+		return queryErrorf("Invalid filter clause: expected '%s'.", text)
 	}
 	p.pos++
 	return nil
@@ -268,13 +266,13 @@ func (p *filterParser) parseUnary() (filterExpr, error) {
 	}
 	t, ok := p.peek()
 	if !ok || t.quoted {
-		return nil, errors.New("Invalid filter clause: expected a comparison operator.")
+		return nil, queryError("Invalid filter clause: expected a comparison operator.")
 	}
 	op := strings.ToLower(t.text)
 	switch op {
 	case "eq", "ne", "gt", "ge", "lt", "le":
 	default:
-		return nil, fmt.Errorf("Invalid filter clause: unsupported operator '%s'.", t.text)
+		return nil, queryErrorf("Invalid filter clause: unsupported operator '%s'.", t.text)
 	}
 	p.pos++
 	right, err := p.parseValue()
@@ -289,7 +287,7 @@ func (p *filterParser) parseArguments(n int) ([]valueExpr, error) {
 		return nil, err
 	}
 	args := make([]valueExpr, 0, n)
-	for i := 0; i < n; i++ {
+	for i := range n {
 		if i > 0 {
 			if err := p.expect(","); err != nil {
 				return nil, err
@@ -307,7 +305,7 @@ func (p *filterParser) parseArguments(n int) ([]valueExpr, error) {
 func (p *filterParser) parseValue() (valueExpr, error) {
 	t, ok := p.peek()
 	if !ok {
-		return nil, errors.New("Invalid filter clause: unexpected end of expression.")
+		return nil, queryError("Invalid filter clause: unexpected end of expression.")
 	}
 	p.pos++
 	if t.quoted {
@@ -326,7 +324,7 @@ func (p *filterParser) parseValue() (valueExpr, error) {
 	case "null":
 		return literalValue{v: nil}, nil
 	case "(", ")", ",":
-		return nil, fmt.Errorf("Invalid filter clause: unexpected '%s'.", t.text)
+		return nil, queryErrorf("Invalid filter clause: unexpected '%s'.", t.text)
 	}
 	if tm, ok := parseFilterTime(t.text); ok {
 		return literalValue{v: filterTime{t: tm}}, nil
@@ -335,10 +333,10 @@ func (p *filterParser) parseValue() (valueExpr, error) {
 		return literalValue{v: n}, nil
 	}
 	if strings.HasSuffix(lower, "/any") || strings.HasSuffix(lower, "/all") {
-		return nil, fmt.Errorf("Invalid filter clause: lambda expressions are not supported ('%s').", t.text)
+		return nil, queryErrorf("Invalid filter clause: lambda expressions are not supported ('%s').", t.text)
 	}
 	if !p.spec.properties[strings.ToLower(t.text)] {
-		return nil, fmt.Errorf("Unsupported or invalid query filter clause specified for property '%s'.", t.text)
+		return nil, queryErrorf("Unsupported or invalid query filter clause specified for property '%s'.", t.text)
 	}
 	return pathValue{path: t.text}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -89,9 +90,7 @@ func (c *graphClient) do(method, path string, body any) graphResponse {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	for k, v := range c.headers {
-		req.Header[k] = v
-	}
+	maps.Copy(req.Header, c.headers)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
@@ -224,18 +223,20 @@ func signJWT(t *testing.T, alg string, cert *x509.Certificate, key *rsa.PrivateK
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
+// scimStubToken is the only bearer token the SCIM stub accepts.
+const scimStubToken = "good"
+
 // scimStub is a SCIM endpoint that answers the test-connection query, recording requests.
 type scimStub struct {
 	server *httptest.Server
-	token  string
 	// failWith, when non-zero, is the status every request is answered with.
 	failWith atomic.Int32
 	requests chan *http.Request
 }
 
-func newSCIMStub(t *testing.T, token string) *scimStub {
+func newSCIMStub(t *testing.T) *scimStub {
 	t.Helper()
-	stub := &scimStub{token: token, requests: make(chan *http.Request, 64)}
+	stub := &scimStub{requests: make(chan *http.Request, 64)}
 	stub.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case stub.requests <- r.Clone(r.Context()):
@@ -247,7 +248,7 @@ func newSCIMStub(t *testing.T, token string) *scimStub {
 			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500"}`))
 			return
 		}
-		if r.Header.Get("Authorization") != "Bearer "+stub.token {
+		if r.Header.Get("Authorization") != "Bearer "+scimStubToken {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401"}`))
 			return

@@ -240,7 +240,7 @@ func (s *Simulator) handleToken(c *call, tenant string) {
 }
 
 func hasDefaultScope(scope string) bool {
-	for _, s := range strings.Fields(scope) {
+	for s := range strings.FieldsSeq(scope) {
 		if strings.HasSuffix(s, "/.default") {
 			return true
 		}

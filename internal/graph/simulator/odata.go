@@ -22,6 +22,17 @@ type filterSpec struct {
 	caseInsensitive bool
 }
 
+// queryError is a message rejecting a query option, sent verbatim as the message of Graph's
+// OData error. It is Graph's wire text (capitalised, ending in a full stop) rather than a Go
+// error string, so it keeps Graph's punctuation.
+type queryError string
+
+func (e queryError) Error() string { return string(e) }
+
+func queryErrorf(format string, args ...any) error {
+	return queryError(fmt.Sprintf(format, args...))
+}
+
 func directoryFilter(properties ...string) filterSpec {
 	return newFilterSpec(true, properties)
 }
@@ -132,7 +143,7 @@ func selectProperties(item map[string]any, selectParam string) map[string]any {
 		return item
 	}
 	wanted := map[string]bool{}
-	for _, p := range strings.Split(selectParam, ",") {
+	for p := range strings.SplitSeq(selectParam, ",") {
 		wanted[strings.ToLower(strings.TrimSpace(p))] = true
 	}
 	out := map[string]any{}
@@ -151,7 +162,7 @@ func sortItems(items []map[string]any, orderBy string, spec filterSpec) error {
 	}
 	property := fields[0]
 	if !spec.properties[strings.ToLower(property)] {
-		return fmt.Errorf("Sorting not supported for property '%s'.", property)
+		return queryErrorf("Sorting not supported for property '%s'.", property)
 	}
 	descending := len(fields) == 2 && strings.EqualFold(fields[1], "desc")
 	if len(fields) == 2 && !descending && !strings.EqualFold(fields[1], "asc") {
@@ -174,7 +185,7 @@ func sortItems(items []map[string]any, orderBy string, spec filterSpec) error {
 // lookupPath walks "a/b/c" through nested maps, matching keys case-insensitively.
 func lookupPath(item map[string]any, path string) any {
 	var current any = item
-	for _, part := range strings.Split(path, "/") {
+	for part := range strings.SplitSeq(path, "/") {
 		m, ok := current.(map[string]any)
 		if !ok {
 			return nil

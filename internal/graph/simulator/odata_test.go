@@ -25,7 +25,7 @@ func TestFilterExpressions(t *testing.T) {
 	}{
 		"eq on a nested path":      {filter: "servicePrincipal/id eq 'SP-A'", want: []string{"1", "2"}},
 		"eq is case sensitive":     {filter: "servicePrincipal/id eq 'sp-a'", want: []string{}},
-		"case-insensitive spec":    {filter: "servicePrincipal/id eq 'sp-a'", spec: ptr(directoryFilter("servicePrincipal/id")), want: []string{"1", "2"}},
+		"case-insensitive spec":    {filter: "servicePrincipal/id eq 'sp-a'", spec: new(directoryFilter("servicePrincipal/id")), want: []string{"1", "2"}},
 		"and":                      {filter: "jobId eq 'scim.a' and provisioningStatusInfo/status eq 'failure'", want: []string{"1"}},
 		"or with parentheses":      {filter: "(id eq '1' or id eq '3') and jobId eq 'scim.b'", want: []string{"3"}},
 		"not":                      {filter: "not (jobId eq 'scim.a')", want: []string{"3"}},
@@ -195,5 +195,3 @@ func TestProvisionOnDemand(t *testing.T) {
 		g.Expect(c.do(http.MethodPost, path, body).status).To(Equal(http.StatusOK))
 	})
 }
-
-func ptr[T any](v T) *T { return &v }

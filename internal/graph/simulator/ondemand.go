@@ -105,7 +105,7 @@ func (s *Simulator) provisionUserOnDemandLocked(sp *servicePrincipal, j *job, u 
 		base.reason = "The user is not assigned to the application and the job only synchronizes assigned users and groups."
 		return base
 	}
-	_, om, err := j.mappingFor("User")
+	om, err := j.mappingFor("User")
 	if err != nil || !om.Enabled {
 		base.action, base.status, base.reason = "other", "skipped", "The User object mapping is disabled."
 		return base
@@ -124,7 +124,7 @@ func (s *Simulator) provisionGroupOnDemandLocked(sp *servicePrincipal, j *job, g
 	for _, a := range sp.assignments {
 		assigned = assigned || a.principalID == g.ID
 	}
-	_, om, err := j.mappingFor("Group")
+	om, err := j.mappingFor("Group")
 	switch {
 	case !assigned:
 		ch.action, ch.status, ch.reason = "other", "skipped", "The group is not assigned to the application."

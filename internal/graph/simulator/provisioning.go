@@ -187,10 +187,7 @@ func (s *Simulator) quarantineLocked(sp *servicePrincipal, j *job, reason string
 		s.notifyLocked(sp, j, reason, syncErr)
 	}
 	q.SeriesCount++
-	backoff := quarantineBackoff << min(q.SeriesCount-1, 20)
-	if backoff > maxQuarantineBackoff {
-		backoff = maxQuarantineBackoff
-	}
+	backoff := min(quarantineBackoff<<min(q.SeriesCount-1, 20), maxQuarantineBackoff)
 	q.CurrentBegan = formatTime(now)
 	q.NextAttempt = formatTime(now.Add(backoff))
 	q.Reason = reason
@@ -231,7 +228,7 @@ func (s *Simulator) notifyLocked(sp *servicePrincipal, j *job, reason string, sy
 func (s *Simulator) recordSuccessLocked(sp *servicePrincipal, j *job, began time.Time) {
 	activityID := s.newGUIDLocked()
 	execution := &TaskExecution{ActivityIdentifier: activityID, State: "Succeeded", TimeBegan: formatTime(began)}
-	_, userMapping, err := j.mappingFor("User")
+	userMapping, err := j.mappingFor("User")
 	if err == nil && userMapping.Enabled {
 		for _, id := range s.userOrder {
 			u := s.users[id]

@@ -130,12 +130,8 @@ func validateSchema(doc *schemaDocument) error {
 }
 
 func validateObjectMapping(om *objectMapping, sourceDir, targetDir *directoryDefinition) error {
-	if om.FlowTypes != "" {
-		for _, part := range strings.Split(om.FlowTypes, ",") {
-			if !validFlowTypes[strings.TrimSpace(part)] {
-				return fmt.Errorf("invalid flowTypes value '%s'", strings.TrimSpace(part))
-			}
-		}
+	if err := validateFlowTypes(om.FlowTypes); err != nil {
+		return err
 	}
 	sourceObject := findObject(sourceDir, om.SourceObjectName)
 	if sourceObject == nil {
@@ -156,30 +152,53 @@ func validateObjectMapping(om *objectMapping, sourceDir, targetDir *directoryDef
 			return fmt.Errorf("target attribute '%s' is mapped more than once", target)
 		}
 		seenTargets[strings.ToLower(target)] = true
-		if am.FlowType != "" && !validFlowType[am.FlowType] {
-			return fmt.Errorf("invalid flowType '%s' for target attribute '%s'", am.FlowType, target)
-		}
-		if am.FlowBehavior != "" && !validFlowBehavior[am.FlowBehavior] {
-			return fmt.Errorf("invalid flowBehavior '%s' for target attribute '%s'", am.FlowBehavior, target)
-		}
-		if am.MatchingPriority < 0 {
-			return fmt.Errorf("invalid matchingPriority %d for target attribute '%s'", am.MatchingPriority, target)
+		if err := validateAttributeMapping(&am, sourceObject); err != nil {
+			return err
 		}
 		if am.MatchingPriority > 0 {
 			hasMatching = true
 		}
-		if am.Source == nil {
-			if am.DefaultValue == nil {
-				return fmt.Errorf("target attribute '%s' has neither a source nor a defaultValue", target)
-			}
-			continue
-		}
-		if err := validateSource(am.Source, sourceObject); err != nil {
-			return fmt.Errorf("target attribute '%s': %w", target, err)
-		}
 	}
 	if om.Enabled && len(om.AttributeMappings) > 0 && !hasMatching {
 		return fmt.Errorf("at least one attribute mapping must have matchingPriority greater than 0")
+	}
+	return nil
+}
+
+// validateFlowTypes checks an object mapping's comma-separated flowTypes; empty is allowed.
+func validateFlowTypes(flowTypes string) error {
+	if flowTypes == "" {
+		return nil
+	}
+	for part := range strings.SplitSeq(flowTypes, ",") {
+		if !validFlowTypes[strings.TrimSpace(part)] {
+			return fmt.Errorf("invalid flowTypes value '%s'", strings.TrimSpace(part))
+		}
+	}
+	return nil
+}
+
+// validateAttributeMapping checks one attribute mapping's flow settings, matching
+// priority and source; the target attribute itself is checked by the caller.
+func validateAttributeMapping(am *attributeMapping, sourceObject *objectDefinition) error {
+	target := am.TargetAttributeName
+	if am.FlowType != "" && !validFlowType[am.FlowType] {
+		return fmt.Errorf("invalid flowType '%s' for target attribute '%s'", am.FlowType, target)
+	}
+	if am.FlowBehavior != "" && !validFlowBehavior[am.FlowBehavior] {
+		return fmt.Errorf("invalid flowBehavior '%s' for target attribute '%s'", am.FlowBehavior, target)
+	}
+	if am.MatchingPriority < 0 {
+		return fmt.Errorf("invalid matchingPriority %d for target attribute '%s'", am.MatchingPriority, target)
+	}
+	if am.Source == nil {
+		if am.DefaultValue == nil {
+			return fmt.Errorf("target attribute '%s' has neither a source nor a defaultValue", target)
+		}
+		return nil
+	}
+	if err := validateSource(am.Source, sourceObject); err != nil {
+		return fmt.Errorf("target attribute '%s': %w", target, err)
 	}
 	return nil
 }
@@ -251,20 +270,20 @@ func compactJSON(payload []byte) (json.RawMessage, error) {
 	return out, nil
 }
 
-// mappingFor returns the object mapping for a source object and the id of its rule.
-func (j *job) mappingFor(sourceObjectName string) (ruleID string, om *objectMapping, err error) {
+// mappingFor returns the object mapping for a source object.
+func (j *job) mappingFor(sourceObjectName string) (*objectMapping, error) {
 	var doc schemaDocument
 	if err := json.Unmarshal(j.schema, &doc); err != nil {
-		return "", nil, fmt.Errorf("decode job schema: %w", err)
+		return nil, fmt.Errorf("decode job schema: %w", err)
 	}
 	for _, rule := range doc.SynchronizationRules {
 		for i := range rule.ObjectMappings {
 			if strings.EqualFold(rule.ObjectMappings[i].SourceObjectName, sourceObjectName) {
-				return rule.ID, &rule.ObjectMappings[i], nil
+				return &rule.ObjectMappings[i], nil
 			}
 		}
 	}
-	return "", nil, fmt.Errorf("the schema has no object mapping for '%s'", sourceObjectName)
+	return nil, fmt.Errorf("the schema has no object mapping for '%s'", sourceObjectName)
 }
 
 // ruleIDs lists the synchronization rule ids of a job's schema.

@@ -201,13 +201,6 @@ func (s *Simulator) newGUIDLocked() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// newGUID is newGUIDLocked for callers that do not hold the lock.
-func (s *Simulator) newGUID() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.newGUIDLocked()
-}
-
 // randomHex returns n cryptographically random bytes hex-encoded; used for tokens and
 // request ids, which must not be predictable even when object ids are seeded.
 func randomHex(n int) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -75,12 +76,7 @@ func (s *Simulator) templateJSON(templateID string) map[string]any {
 }
 
 func (s *Simulator) knownTemplate(id string) bool {
-	for _, t := range s.templateIDs() {
-		if t == id {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(s.templateIDs(), id)
 }
 
 func (s *Simulator) handleListSyncTemplates(c *call) {
@@ -273,7 +269,7 @@ func (s *Simulator) handleRestartJob(c *call) {
 	}
 	scopes := map[string]bool{}
 	if body.Criteria != nil && strings.TrimSpace(body.Criteria.ResetScope) != "" {
-		for _, part := range strings.Split(body.Criteria.ResetScope, ",") {
+		for part := range strings.SplitSeq(body.Criteria.ResetScope, ",") {
 			name := strings.TrimSpace(part)
 			if !restartScopes[name] {
 				c.badRequest(fmt.Sprintf("Requested value '%s' was not found.", name))

@@ -25,21 +25,21 @@ func TestValidateCredentialsProbesSCIMEndpoint(t *testing.T) {
 		wantInMsg string
 	}{
 		"endpoint accepts the token": {
-			baseURL: func(s *scimStub) string { return s.server.URL + "/advisors/scim" }, token: "good",
+			baseURL: func(s *scimStub) string { return s.server.URL + "/advisors/scim" }, token: scimStubToken,
 		},
 		"saved credentials are used": {
-			baseURL: func(s *scimStub) string { return s.server.URL + "/advisors/scim" }, token: "good", savedOnly: true,
+			baseURL: func(s *scimStub) string { return s.server.URL + "/advisors/scim" }, token: scimStubToken, savedOnly: true,
 		},
 		"endpoint rejects the token": {
 			baseURL: func(s *scimStub) string { return s.server.URL + "/advisors/scim" }, token: "bad",
 			wantCode: CodeCredentialValidationUnavailable, wantInMsg: "answered 401",
 		},
 		"endpoint unreachable": {
-			baseURL: func(*scimStub) string { return closedURL + "/advisors/scim" }, token: "good",
+			baseURL: func(*scimStub) string { return closedURL + "/advisors/scim" }, token: scimStubToken,
 			wantCode: CodeCredentialValidationUnavailable, wantInMsg: "could not be reached",
 		},
 		"wrong path on the endpoint": {
-			baseURL: func(s *scimStub) string { return s.server.URL + "/advisors" }, token: "good",
+			baseURL: func(s *scimStub) string { return s.server.URL + "/advisors" }, token: scimStubToken,
 			wantCode: CodeCredentialValidationUnavailable, wantInMsg: "answered 404",
 		},
 		"configurable error code": {
@@ -51,7 +51,7 @@ func TestValidateCredentialsProbesSCIMEndpoint(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			stub := newSCIMStub(t, "good")
+			stub := newSCIMStub(t)
 			sim, _, c := newSimulatorServer(t, append([]Option{WithHTTPSCIMProbe(nil)}, tc.options...)...)
 			spID, jobID := createAppWithJob(t, c, "advisors")
 			body := map[string]any{"useSavedCredentials": false, "credentials": []map[string]string{
@@ -85,11 +85,11 @@ func TestValidateCredentialsProbesSCIMEndpoint(t *testing.T) {
 
 	t.Run("job-less validateCredentials", func(t *testing.T) {
 		g := NewWithT(t)
-		stub := newSCIMStub(t, "good")
+		stub := newSCIMStub(t)
 		_, _, c := newSimulatorServer(t, WithHTTPSCIMProbe(nil))
 		spID, _ := createAppWithJob(t, c, "advisors")
 		resp := c.do(http.MethodPost, "/servicePrincipals/"+spID+"/synchronization/jobs/validateCredentials", map[string]any{
-			"templateId": "scim", "credentials": []map[string]string{{"key": "BaseAddress", "value": stub.server.URL}, {"key": "SecretToken", "value": "good"}},
+			"templateId": "scim", "credentials": []map[string]string{{"key": "BaseAddress", "value": stub.server.URL}, {"key": "SecretToken", "value": scimStubToken}},
 		})
 		g.Expect(resp.status).To(Equal(http.StatusNoContent), string(resp.raw))
 	})
@@ -123,14 +123,14 @@ func TestProvisioningCycles(t *testing.T) {
 		wantReason        string
 	}{
 		"healthy endpoint": {
-			steps: []step{{token: "good", wantState: "Succeeded", wantCode: StatusActive}},
+			steps: []step{{token: scimStubToken, wantState: "Succeeded", wantCode: StatusActive}},
 		},
 		"rejected token quarantines at once": {
 			steps:             []step{{token: "bad", wantState: "Failed", wantCode: StatusQuarantine, wantError: CodeInvalidCredentials}},
 			wantNotifications: 1, wantReason: QuarantineEncounteredQuarantineException,
 		},
 		"server errors": {
-			steps:             []step{{scimStatus: 500, token: "good", wantState: "Failed", wantCode: StatusQuarantine, wantError: CodeServiceIncompatible}},
+			steps:             []step{{scimStatus: 500, token: scimStubToken, wantState: "Failed", wantCode: StatusQuarantine, wantError: CodeServiceIncompatible}},
 			wantNotifications: 1, wantReason: QuarantineEncounteredQuarantineException,
 		},
 		"quarantine after three failures": {
@@ -146,7 +146,7 @@ func TestProvisioningCycles(t *testing.T) {
 		"recovery clears quarantine": {
 			steps: []step{
 				{token: "bad", wantState: "Failed", wantCode: StatusQuarantine, wantError: CodeInvalidCredentials},
-				{token: "good", wantState: "Succeeded", wantCode: StatusActive},
+				{token: scimStubToken, wantState: "Succeeded", wantCode: StatusActive},
 			},
 			wantNotifications: 1, wantReason: QuarantineEncounteredQuarantineException,
 		},
@@ -154,7 +154,7 @@ func TestProvisioningCycles(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			stub := newSCIMStub(t, "good")
+			stub := newSCIMStub(t)
 			sim, _, c := newSimulatorServer(t, append([]Option{WithHTTPSCIMProbe(nil)}, tc.options...)...)
 			spID, jobID := createAppWithJob(t, c, "advisors")
 			g.Expect(c.do(http.MethodPost, "/servicePrincipals/"+spID+"/synchronization/jobs/"+jobID+"/start", nil).status).To(Equal(http.StatusNoContent))
@@ -187,10 +187,10 @@ func TestProvisioningCycles(t *testing.T) {
 func TestAutomaticCycles(t *testing.T) {
 	g := NewWithT(t)
 	clock := NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	stub := newSCIMStub(t, "good")
+	stub := newSCIMStub(t)
 	sim, _, c := newSimulatorServer(t, WithClock(clock.Now), WithHTTPSCIMProbe(nil), WithAutomaticCycles(time.Minute, 40*time.Minute))
 	spID, jobID := createAppWithJob(t, c, "advisors")
-	putSecrets(t, c, spID, "BaseAddress", stub.server.URL, "SecretToken", "good")
+	putSecrets(t, c, spID, "BaseAddress", stub.server.URL, "SecretToken", scimStubToken)
 	jobPath := "/servicePrincipals/" + spID + "/synchronization/jobs/" + jobID
 	g.Expect(c.do(http.MethodPost, jobPath+"/start", nil).status).To(Equal(http.StatusNoContent))
 	g.Expect(str(c.do(http.MethodGet, jobPath, nil).body, "status/code")).To(Equal(StatusNotRun))
