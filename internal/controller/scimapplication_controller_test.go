@@ -376,6 +376,7 @@ func TestBadInputGivesClearConditions(t *testing.T) {
 		createSecret(t, ns, "wrong", "client-secret", "not-the-secret")
 		tenant := createTenant(t, ns, func(tn *v1.ScimTenant) { tn.Spec.Credentials.ClientSecret.Name = "wrong" })
 		tenantCondition(t, tenant, v1.CredentialsReadyCondition, metav1.ConditionFalse, v1.InvalidCredentialsReason)
+		tenantCondition(t, tenant, v1.StalledCondition, metav1.ConditionTrue, v1.InvalidCredentialsReason)
 	})
 	t.Run("token Secret missing", func(t *testing.T) {
 		ns := newNamespace(t)

@@ -74,11 +74,14 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		case o.retryAfter > 0:
 			return ctrl.Result{RequeueAfter: o.retryAfter}, nil
 		case o.stalled:
+			setCondition(&tenant.Status.Conditions, tenant.Generation, v1.StalledCondition, metav1.ConditionTrue, o.reason, o.message)
 			// Secret and spec changes trigger a reconcile; poll for changes made in Entra.
 			return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
 		}
+		apimeta.RemoveStatusCondition(&tenant.Status.Conditions, v1.StalledCondition)
 		return ctrl.Result{}, err
 	}
+	apimeta.RemoveStatusCondition(&tenant.Status.Conditions, v1.StalledCondition)
 	r.setReady(tenant, metav1.ConditionTrue, v1.SucceededReason, "signed in to Microsoft Graph")
 	return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
 }

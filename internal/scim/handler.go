@@ -25,6 +25,7 @@ import (
 	scimerrors "github.com/elimity-com/scim/errors"
 	"github.com/elimity-com/scim/optional"
 	"github.com/go-logr/logr"
+	scimfilter "github.com/scim2/filter-parser/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -66,9 +67,17 @@ func (h userHandler) Get(r *http.Request, id string) (scim.Resource, error) {
 
 func (h userHandler) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
 	q := filter.All()
-	if params.FilterValidator != nil {
+	info := listInfoFrom(r.Context())
+	var expr scimfilter.Expression
+	switch {
+	case params.FilterValidator != nil:
+		expr = params.FilterValidator.GetFilter()
+	case info != nil && info.filter != nil:
+		expr = info.filter // The fast path's: the middleware took it out of the request.
+	}
+	if expr != nil {
 		var err error
-		if q, err = filter.Compile(h.kind, params.FilterValidator.GetFilter()); err != nil {
+		if q, err = filter.Compile(h.kind, expr); err != nil {
 			return scim.Page{}, err
 		}
 	}
@@ -82,7 +91,7 @@ func (h userHandler) GetAll(r *http.Request, params scim.ListRequestParams) (sci
 	for _, rec := range recs[start:end] {
 		page.Resources = append(page.Resources, h.resource(rec))
 	}
-	if info := listInfoFrom(r.Context()); info != nil {
+	if info != nil {
 		info.returned, info.set = len(page.Resources), true
 	}
 	return page, nil

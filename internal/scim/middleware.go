@@ -23,14 +23,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	elimity "github.com/elimity-com/scim"
 	scimerrors "github.com/elimity-com/scim/errors"
 	"github.com/go-logr/logr"
+	scimfilter "github.com/scim2/filter-parser/v2"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/andmoney/scim-operator/internal/scim/filter"
 	"github.com/andmoney/scim-operator/internal/scim/model"
 	"github.com/andmoney/scim-operator/internal/scim/patch"
 	"github.com/andmoney/scim-operator/internal/scim/store"
@@ -45,9 +48,11 @@ const (
 
 // listInfo carries the number of resources a list returned from the handler to the response rewrite:
 // elimity reports the requested count as itemsPerPage, RFC 7644 wants the returned one.
+// It also carries a filter the fast path parsed (see fastFilter) from the middleware to the handler.
 type listInfo struct {
 	returned int
 	set      bool
+	filter   scimfilter.Expression
 }
 
 func appFrom(ctx context.Context) store.App {
@@ -142,6 +147,9 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind mode
 		return
 	}
 	info := &listInfo{}
+	if e, ok := fastFilter(&u); ok {
+		info.filter = e
+	}
 	inner = inner.WithContext(context.WithValue(ctx, listInfoKey, info))
 	buf := &bufferWriter{header: rw.Header()}
 	server.ServeHTTP(buf, inner)
@@ -151,6 +159,29 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind mode
 	}
 	rw.WriteHeader(buf.status)
 	_, _ = rw.Write(body)
+}
+
+// fastFilter takes the fast path for Entra's match lookups: if the filter elimity would read is one
+// filter.ParseFast parses, it returns the parsed expression and removes every filter parameter from u, so
+// that elimity, which parses and validates a filter before the handler runs, sees none and the handler
+// uses the expression instead. elimity still reads the paging parameters and marshals the list response,
+// so status, headers and body are the general path's. ParseFast accepts only filters the general path
+// accepts, so no filter error is skipped, and elimity checks the paging parameters before the filter in
+// either case.
+func fastFilter(u *url.URL) (scimfilter.Expression, bool) {
+	q := u.Query()
+	raw, ok := q["filter"]
+	if !ok || len(raw) == 0 {
+		return nil, false
+	}
+	// elimity reads Query().Get("filter"): the first value.
+	e, ok := filter.ParseFast(raw[0])
+	if !ok {
+		return nil, false
+	}
+	q.Del("filter")
+	u.RawQuery = q.Encode()
+	return e, true
 }
 
 // elimityServer returns elimity's server for a kind and base URL. Servers are kept per base URL, up to a

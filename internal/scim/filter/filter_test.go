@@ -18,6 +18,8 @@ package filter
 
 import (
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 
 	scimerrors "github.com/elimity-com/scim/errors"
@@ -113,7 +115,16 @@ func FuzzCompile(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	for s := range fastCases {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
+		// The fast path takes only what the parser accepts, and parses it to the same expression.
+		fast, fastOK := ParseFast(s)
+		if general, err := scimfilter.ParseFilter([]byte(strings.TrimSpace(s))); fastOK &&
+			(err != nil || !reflect.DeepEqual(fast, general)) {
+			t.Fatalf("%q: fast path %#v, general path %#v, %v", s, fast, general, err)
+		}
 		e, err := scimfilter.ParseFilter([]byte(s))
 		if err != nil {
 			return

@@ -1,0 +1,141 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package scim
+
+import (
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	elimityfilter "github.com/elimity-com/scim/filter"
+	"github.com/elimity-com/scim/schema"
+	. "github.com/onsi/gomega"
+
+	"github.com/andmoney/scim-operator/internal/scim/filter"
+	"github.com/andmoney/scim-operator/internal/scim/model"
+)
+
+// elimityFilter is what elimity does with a filter before the handler runs (its getFilterValidator): trim,
+// parse, validate against the resource type's schema plus the common attributes.
+func elimityFilter(kind model.Kind, f string) (elimityfilter.Validator, error) {
+	s := userSchema(kind)
+	attrs := make([]schema.CoreAttribute, len(s.Attributes), len(s.Attributes)+len(schema.CommonAttributes()))
+	copy(attrs, s.Attributes)
+	s.Attributes = append(attrs, schema.CommonAttributes()...)
+	v, err := elimityfilter.NewValidator(strings.TrimSpace(f), s)
+	if err != nil {
+		return v, err
+	}
+	return v, v.Validate()
+}
+
+// FuzzFastFilterIsElimitys checks the fast path against elimity's own handling, for both kinds: a filter
+// the fast path takes, elimity accepts, with the same expression, and both compile to the same query.
+func FuzzFastFilterIsElimitys(f *testing.F) {
+	for _, s := range []string{
+		`userName eq "Ada.Lovelace@contoso.com"`, `externalId eq "6c1f"`, `id eq "x"`, `USERNAME eq "x"`,
+		`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"`, `urn:ietf:params:scim:schemas:core:2.0:User:ID eq "x"`,
+		`userName eq "a" and externalId eq "b" AND id eq "c"`, `userName eq "a" or id eq "b"`, `userName  eq "a"`,
+		`displayName eq "a"`, `userName eq "a\"b"`, `URN:ietf:params:scim:schemas:core:2.0:User:userName eq "x"`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := filter.ParseFast(s)
+		if !ok {
+			return
+		}
+		for _, kind := range []model.Kind{model.Advisors, model.Rooms} {
+			v, err := elimityFilter(kind, s)
+			if err != nil {
+				t.Fatalf("%s %q: the fast path takes a filter elimity refuses: %v", kind, s, err)
+			}
+			if !reflect.DeepEqual(fast, v.GetFilter()) {
+				t.Fatalf("%s %q: fast path %#v, elimity %#v", kind, s, fast, v.GetFilter())
+			}
+			qf, errF := filter.Compile(kind, fast)
+			qe, errE := filter.Compile(kind, v.GetFilter())
+			if errF != nil || errE != nil || qf.Index != qe.Index || qf.Key != qe.Key {
+				t.Fatalf("%s %q: queries differ: %+v %v / %+v %v", kind, s, qf, errF, qe, errE)
+			}
+		}
+	})
+}
+
+// TestFastFilterRewritesTheQuery checks what the middleware hands elimity: the query without any filter
+// parameter when the fast path takes the first one (the one elimity reads), untouched otherwise.
+func TestFastFilterRewritesTheQuery(t *testing.T) {
+	tests := map[string]struct {
+		rawQuery string
+		fast     bool
+		left     url.Values
+	}{
+		"Entra's lookup":     {rawQuery: `filter=userName+eq+"a"`, fast: true, left: url.Values{}},
+		"with paging":        {rawQuery: `startIndex=2&filter=userName%20eq%20%22a%22&count=abc`, fast: true, left: url.Values{"startIndex": {"2"}, "count": {"abc"}}},
+		"second filter":      {rawQuery: `filter=userName+eq+"a"&filter=displayName+eq+"b"`, fast: true, left: url.Values{}},
+		"first filter slow":  {rawQuery: `filter=displayName+eq+"b"&filter=userName+eq+"a"`},
+		"no filter":          {rawQuery: `count=5`},
+		"empty filter":       {rawQuery: `filter=`},
+		"general filter":     {rawQuery: `filter=userName+sw+"a"`},
+		"undecodable filter": {rawQuery: `filter=userName+eq+"%zz"`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			g := NewWithT(t)
+			u := &url.URL{Path: "/Users", RawQuery: tc.rawQuery}
+			e, ok := fastFilter(u)
+			g.Expect(ok).To(Equal(tc.fast))
+			if !tc.fast {
+				g.Expect(e).To(BeNil())
+				g.Expect(u.RawQuery).To(Equal(tc.rawQuery))
+				return
+			}
+			g.Expect(e).NotTo(BeNil())
+			g.Expect(u.Query()).To(Equal(tc.left))
+		})
+	}
+}
+
+// BenchmarkFilter compares the fast path with elimity's parse and validation, for Entra's lookup.
+func BenchmarkFilter(b *testing.B) {
+	const f = `userName eq "0F7C8E9A-5B1D-4C2E-9A77-3E1D2C4B5A69@contoso.com"`
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			e, ok := filter.ParseFast(f)
+			if !ok {
+				b.Fatal("not taken")
+			}
+			if _, err := filter.Compile(model.Advisors, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("elimity", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			v, err := elimityFilter(model.Advisors, f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := filter.Compile(model.Advisors, v.GetFilter()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
