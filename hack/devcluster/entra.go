@@ -44,13 +44,16 @@ type localEntra struct {
 	caFile string
 }
 
+// sampleOffice is where the samples' advisors and rooms are.
+const sampleOffice = "Strandvejen 1, 2900 Hellerup"
+
 func startLocalEntra(stateDir, listen string) (*localEntra, error) {
 	anna := simulator.User{ID: "3e2d1c0b-a987-4654-3210-fedcba987654", UserPrincipalName: "anna.jensen@contoso.example",
-		DisplayName: "Anna Jensen", GivenName: "Anna", Surname: "Jensen", OfficeLocation: "Strandvejen 1, 2900 Hellerup"}
+		DisplayName: "Anna Jensen", GivenName: "Anna", Surname: "Jensen", OfficeLocation: sampleOffice}
 	bo := simulator.User{ID: "4f3e2d1c-b098-4765-4321-0fedcba98765", UserPrincipalName: "bo.nielsen@contoso.example",
-		DisplayName: "Bo Nielsen", GivenName: "Bo", Surname: "Nielsen", OfficeLocation: "Strandvejen 1, 2900 Hellerup"}
+		DisplayName: "Bo Nielsen", GivenName: "Bo", Surname: "Nielsen", OfficeLocation: sampleOffice}
 	room := simulator.User{ID: "9d8c7b6a-5f4e-4d3c-2b1a-0f9e8d7c6b5a", UserPrincipalName: "room.hellerup.1@contoso.example",
-		DisplayName: "Hellerup meeting room 1", OfficeLocation: "Strandvejen 1, 2900 Hellerup"}
+		DisplayName: "Hellerup meeting room 1", OfficeLocation: sampleOffice}
 	sim := simulator.New(
 		simulator.WithTenantID(sampleTenantID),
 		simulator.WithClientSecret(sampleClientID, sampleClientSecret),

@@ -44,19 +44,19 @@ func (r *ScimApplicationReconciler) reconcileJobState(ctx context.Context, s *ap
 	sp := app.Status.ServicePrincipalID
 	want := app.Spec.Provisioning.State
 	switch {
-	case want == v1.ProvisioningPaused && job.ScheduleState != "Paused":
+	case want == v1.ProvisioningPaused && job.ScheduleState != graph.SchedulePaused:
 		if err := s.graph.PauseJob(ctx, sp, job.ID); err != nil {
 			return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
 		}
-		job.ScheduleState, job.Status.Code = "Paused", "Paused"
+		job.ScheduleState, job.Status.Code = graph.SchedulePaused, graph.JobCodePaused
 		r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Paused", "PauseJob", "Paused provisioning job %s", job.ID)
-	case want != v1.ProvisioningPaused && job.ScheduleState != "Active":
+	case want != v1.ProvisioningPaused && job.ScheduleState != graph.ScheduleActive:
 		if err := s.graph.StartJob(ctx, sp, job.ID); err != nil {
 			return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
 		}
-		job.ScheduleState = "Active"
-		if job.Status.Code == "NotConfigured" || job.Status.Code == "Paused" {
-			job.Status.Code = "NotRun"
+		job.ScheduleState = graph.ScheduleActive
+		if job.Status.Code == graph.JobCodeNotConfigured || job.Status.Code == graph.JobCodePaused {
+			job.Status.Code = graph.JobCodeNotRun
 		}
 		r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Started", "StartJob", "Started provisioning job %s", job.ID)
 	}
@@ -148,14 +148,14 @@ func (r *ScimApplicationReconciler) reconcileHealth(ctx context.Context, s *appS
 	app.Status.Job = summary
 
 	switch {
-	case job.Status.Code == "Quarantine" && job.Status.Quarantine != nil:
+	case job.Status.Code == graph.JobCodeQuarantine && job.Status.Quarantine != nil:
 		q := job.Status.Quarantine
 		msg := fmt.Sprintf("Entra quarantined the job (%s): %s: %s; next attempt %s",
 			q.Reason, q.ErrorCode, q.ErrorMessage, q.NextAttempt.UTC().Format(time.RFC3339))
 		setCondition(&app.Status.Conditions, app.Generation, v1.ProvisioningHealthyCondition, metav1.ConditionFalse, v1.QuarantinedReason, msg)
-	case job.Status.Code == "Quarantine":
+	case job.Status.Code == graph.JobCodeQuarantine:
 		setCondition(&app.Status.Conditions, app.Generation, v1.ProvisioningHealthyCondition, metav1.ConditionFalse, v1.QuarantinedReason, "Entra quarantined the job")
-	case job.Status.LastExecution != nil && job.Status.LastExecution.State == "Failed":
+	case job.Status.LastExecution != nil && job.Status.LastExecution.State == graph.ExecutionFailed:
 		e := job.Status.LastExecution
 		setCondition(&app.Status.Conditions, app.Generation, v1.ProvisioningHealthyCondition, metav1.ConditionFalse, v1.LastExecutionFailedReason,
 			fmt.Sprintf("the last provisioning cycle failed: %s: %s", e.ErrorCode, e.ErrorMessage))
@@ -189,7 +189,7 @@ func (r *ScimApplicationReconciler) reconcileHealth(ctx context.Context, s *appS
 
 // newUnsuccessfulCycle reports a cycle that ended since the last look and did not fully succeed.
 func newUnsuccessfulCycle(previous, current *v1.JobSummary) bool {
-	if current == nil || current.LastExecution == nil || current.LastExecution.State == "Succeeded" || current.LastExecution.EndedAt == nil {
+	if current == nil || current.LastExecution == nil || current.LastExecution.State == graph.ExecutionSucceeded || current.LastExecution.EndedAt == nil {
 		return false
 	}
 	if previous == nil || previous.LastExecution == nil || previous.LastExecution.EndedAt == nil {

@@ -49,7 +49,7 @@ func exportJobMetrics(app *v1.ScimApplication) {
 		return
 	}
 	quarantined := 0.0
-	if job.State == "Quarantine" {
+	if job.State == graph.JobCodeQuarantine {
 		quarantined = 1
 	}
 	jobQuarantined.WithLabelValues(app.Namespace, app.Name).Set(quarantined)
@@ -89,12 +89,12 @@ func jobSummary(job *graph.Job) *v1.JobSummary {
 func steadyState(job *graph.Job) string {
 	st := job.Status
 	switch {
-	case st.Code == "Quarantine":
+	case st.Code == graph.JobCodeQuarantine:
 		return "Quarantined"
 	case st.LastExecution == nil:
-		return "NotRun"
-	case st.LastExecution.State == "Failed":
-		return "Failed"
+		return graph.JobCodeNotRun
+	case st.LastExecution.State == graph.ExecutionFailed:
+		return graph.ExecutionFailed
 	case !st.SteadyStateLastAchievedTime.IsZero() && !st.SteadyStateLastAchievedTime.Before(st.LastExecution.TimeBegan):
 		return "Completed"
 	}

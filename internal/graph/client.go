@@ -116,6 +116,20 @@ type AppRole struct {
 	DisplayName string
 }
 
+// The values of a job's schedule state, status code and execution state, as Graph spells them.
+const (
+	ScheduleActive = "Active"
+	SchedulePaused = "Paused"
+
+	JobCodeNotConfigured = "NotConfigured"
+	JobCodeNotRun        = "NotRun"
+	JobCodePaused        = "Paused"
+	JobCodeQuarantine    = "Quarantine"
+
+	ExecutionSucceeded = "Succeeded"
+	ExecutionFailed    = "Failed"
+)
+
 // Job is a provisioning (synchronization) job.
 type Job struct {
 	ID            string
