@@ -43,7 +43,6 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -256,7 +255,7 @@ func advisor(ns, app string, i int) *v1.Advisor {
 		Spec: v1.AdvisorSpec{
 			RecordFields: v1.RecordFields{
 				UserName: userName(i), DisplayName: fmt.Sprintf("User %d", i), ExternalID: fmt.Sprintf("ext-%06d", i),
-				Active: ptr.To(true), WorkAddress: &v1.WorkAddress{Formatted: fmt.Sprintf("Room %d", i)},
+				Active: new(true), WorkAddress: &v1.WorkAddress{Formatted: fmt.Sprintf("Room %d", i)},
 			},
 			Name: &v1.PersonName{GivenName: "Given", FamilyName: fmt.Sprintf("Family %d", i)},
 		},
@@ -283,7 +282,7 @@ func measureMemory(ctx context.Context, cluster *localcluster.Cluster, mgr manag
 	base := heap()
 	created := 0
 	fmt.Println("\nRecords   heap growth   per record   (Go heap in use after GC; informer cache + field indexes)")
-	for _, s := range strings.Split(sizes, ",") {
+	for s := range strings.SplitSeq(sizes, ",") {
 		size, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || size <= created {
 			return fmt.Errorf("bad -memory size %q: sizes must grow", s)

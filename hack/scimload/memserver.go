@@ -19,6 +19,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -137,9 +138,7 @@ func (h *memHandler) Patch(_ *http.Request, id string, ops []scim.PatchOperation
 		return scim.Resource{}, scimerrors.ScimErrorResourceNotFound(id)
 	}
 	next := make(scim.ResourceAttributes, len(attrs))
-	for k, v := range attrs {
-		next[k] = v
-	}
+	maps.Copy(next, attrs)
 	for _, op := range ops {
 		if op.Path != nil && op.Path.ValueExpression == nil && op.Path.AttributePath.SubAttribute == nil {
 			next[op.Path.AttributePath.AttributeName] = op.Value

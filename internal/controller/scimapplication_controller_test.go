@@ -455,9 +455,13 @@ func TestProvisioningFailuresBecomeEvents(t *testing.T) {
 		g.Expect(events[0].Note).To(ContainSubstring("SystemForCrossDomainIdentityManagementBadResponse"))
 		g.Expect(events[0].Note).To(ContainSubstring(userAnna.UserPrincipalName))
 	}).WithTimeout(60 * time.Second).Should(Succeed())
-	g.Expect(k8s.Get(t.Context(), client.ObjectKeyFromObject(app), app)).To(Succeed())
-	g.Expect(app.Status.Job.LastExecution.State).To(Equal("EntryLevelErrors"))
-	g.Expect(app.Status.LastProvisioningEventTime).NotTo(BeNil())
+	// The event is recorded during the reconcile, the status at its end.
+	g.Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(t.Context(), client.ObjectKeyFromObject(app), app)).To(Succeed())
+		g.Expect(app.Status.Job.LastExecution).NotTo(BeNil())
+		g.Expect(app.Status.Job.LastExecution.State).To(Equal("EntryLevelErrors"))
+		g.Expect(app.Status.LastProvisioningEventTime).NotTo(BeNil())
+	}).WithTimeout(30 * time.Second).Should(Succeed())
 
 	// Further polls find no new failure: no second event.
 	jobReads := sim.CallCount("GET /servicePrincipals/{sp}/synchronization/jobs/{job}")

@@ -29,23 +29,30 @@ import (
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
+// Metric label names.
+const (
+	labelApplication = "application" // namespace/name
+	labelOperation   = "operation"
+	labelCode        = "code"
+)
+
 var (
 	requestsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "scim_requests_total",
 		Help: "SCIM requests, by application (namespace/name; unauthenticated before a token matched), operation and HTTP status code.",
-	}, []string{"application", "operation", "code"})
+	}, []string{labelApplication, labelOperation, labelCode})
 	requestErrorsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "scim_request_errors_total",
 		Help: "SCIM requests answered with an error status (4xx or 5xx), by application, operation and HTTP status code.",
-	}, []string{"application", "operation", "code"})
+	}, []string{labelApplication, labelOperation, labelCode})
 	requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "scim_request_duration_seconds",
 		Help:    "SCIM request latency, by application and operation.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-	}, []string{"application", "operation"})
+	}, []string{labelApplication, labelOperation})
 	recordsDesc = prometheus.NewDesc("scim_records",
 		"Advisor or Room records of an application, as the SCIM endpoint's cache holds them.",
-		[]string{"application", "resource_type"}, nil)
+		[]string{labelApplication, "resource_type"}, nil)
 
 	registerOnce sync.Once
 	// recordSource is the running server's, read by the collector at scrape time.

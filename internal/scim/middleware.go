@@ -89,7 +89,7 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind mode
 	log := s.log.WithValues("operation", op)
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
 			// The panic value may hold request data, but never the token: it is not kept past auth.

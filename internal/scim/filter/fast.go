@@ -72,7 +72,7 @@ func parseFastEq(s string) (*scimfilter.AttributeExpression, string, bool) {
 		s = s[len(userSchemaPrefix):]
 	}
 	name, s, ok := strings.Cut(s, " ")
-	if !ok || !(strings.EqualFold(name, "userName") || strings.EqualFold(name, "externalId") || strings.EqualFold(name, "id")) {
+	if !ok || !fastAttribute(name) {
 		return nil, "", false
 	}
 	path.AttributeName = name
@@ -96,4 +96,10 @@ func parseFastEq(s string) (*scimfilter.AttributeExpression, string, bool) {
 		return nil, "", false
 	}
 	return &scimfilter.AttributeExpression{AttributePath: path, Operator: scimfilter.EQ, CompareValue: value}, s[end+1:], true
+}
+
+// fastAttribute reports whether name, in any casing, is an attribute the fast path filters on: userName,
+// externalId or id.
+func fastAttribute(name string) bool {
+	return strings.EqualFold(name, "userName") || strings.EqualFold(name, "externalId") || strings.EqualFold(name, "id")
 }

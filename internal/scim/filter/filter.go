@@ -118,32 +118,56 @@ func lookupField(kind model.Kind, p scimfilter.AttributePath) (field, error) {
 	}
 	name := strings.ToLower(p.AttributeName)
 	sub := strings.ToLower(p.SubAttributeName())
+	var (
+		f  field
+		ok bool
+	)
+	if sub == "" {
+		f, ok = simpleField(name)
+	} else {
+		f, ok = subField(kind, name, sub)
+	}
+	if !ok {
+		return field{}, model.InvalidFilter(fmt.Sprintf("filtering on %s is not supported", p))
+	}
+	return f, nil
+}
+
+// simpleField looks up a top-level attribute without a sub-attribute; name is lower-cased.
+func simpleField(name string) (field, bool) {
+	switch name {
+	case "id":
+		return field{get: func(id string, _ model.User) string { return id }, caseExact: true}, true
+	case "username":
+		return field{get: func(_ string, u model.User) string { return u.UserName }}, true
+	case "displayname":
+		return field{get: func(_ string, u model.User) string { return u.DisplayName }}, true
+	case "externalid":
+		return field{get: func(_ string, u model.User) string { return u.ExternalID }, caseExact: true}, true
+	case "active":
+		return field{get: func(_ string, u model.User) string { return strconv.FormatBool(u.Active) }, boolean: true}, true
+	}
+	return field{}, false
+}
+
+// subField looks up a sub-attribute of a complex attribute; name and sub are lower-cased.
+func subField(kind model.Kind, name, sub string) (field, bool) {
 	switch {
-	case name == "id" && sub == "":
-		return field{get: func(id string, _ model.User) string { return id }, caseExact: true}, nil
-	case name == "username" && sub == "":
-		return field{get: func(_ string, u model.User) string { return u.UserName }}, nil
-	case name == "displayname" && sub == "":
-		return field{get: func(_ string, u model.User) string { return u.DisplayName }}, nil
-	case name == "externalid" && sub == "":
-		return field{get: func(_ string, u model.User) string { return u.ExternalID }, caseExact: true}, nil
-	case name == "active" && sub == "":
-		return field{get: func(_ string, u model.User) string { return strconv.FormatBool(u.Active) }, boolean: true}, nil
 	case name == "name" && kind == model.Advisors && sub == "givenname":
-		return field{get: func(_ string, u model.User) string { return u.GivenName }}, nil
+		return field{get: func(_ string, u model.User) string { return u.GivenName }}, true
 	case name == "name" && kind == model.Advisors && sub == "familyname":
-		return field{get: func(_ string, u model.User) string { return u.FamilyName }}, nil
+		return field{get: func(_ string, u model.User) string { return u.FamilyName }}, true
 	case name == "addresses" && sub == "formatted":
-		return field{get: func(_ string, u model.User) string { return u.WorkAddress }}, nil
+		return field{get: func(_ string, u model.User) string { return u.WorkAddress }}, true
 	case name == "addresses" && sub == "type":
 		return field{get: func(_ string, u model.User) string {
 			if u.WorkAddress == "" {
 				return ""
 			}
 			return model.WorkType
-		}}, nil
+		}}, true
 	}
-	return field{}, model.InvalidFilter(fmt.Sprintf("filtering on %s is not supported", p))
+	return field{}, false
 }
 
 func compileAttr(kind model.Kind, e *scimfilter.AttributeExpression) (matcher, error) {

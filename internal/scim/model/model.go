@@ -26,7 +26,6 @@ import (
 	"strings"
 
 	scimerrors "github.com/elimity-com/scim/errors"
-	"k8s.io/utils/ptr"
 
 	"github.com/andmoney/scim-operator/api/v1alpha1"
 )
@@ -251,7 +250,7 @@ func (u User) Fields() v1alpha1.RecordFields {
 		UserName:    u.UserName,
 		DisplayName: u.DisplayName,
 		ExternalID:  u.ExternalID,
-		Active:      ptr.To(u.Active),
+		Active:      new(u.Active),
 	}
 	if u.WorkAddress != "" {
 		f.WorkAddress = &v1alpha1.WorkAddress{Formatted: u.WorkAddress}

@@ -48,6 +48,18 @@ func applyAddresses(u model.User, op string, p scimfilter.Path, value any) (mode
 			return u, model.InvalidValue("only the work address is stored")
 		}
 	}
+	switch {
+	case sub != "":
+		return applyAddressSub(u, op, sub, value)
+	case p.ValueExpression != nil:
+		return applyWorkAddress(u, op, value)
+	default:
+		return applyAddressList(u, op, value)
+	}
+}
+
+// applyAddressSub sets or clears one sub-attribute (lower-cased) of the work address.
+func applyAddressSub(u model.User, op, sub string, value any) (model.User, error) {
 	switch sub {
 	case "formatted":
 		var err error
@@ -65,33 +77,38 @@ func applyAddresses(u model.User, op string, p scimfilter.Path, value any) (mode
 			return u, model.InvalidValue("only the work address is stored")
 		}
 		return u, nil
-	case "":
 	default:
 		return u, model.InvalidPath(fmt.Sprintf("addresses has no sub-attribute %q", sub))
 	}
-	if p.ValueExpression != nil {
-		// addresses[type eq "work"] with an element value: merge its members into the work address.
-		if clears(op, value) {
-			u.WorkAddress = ""
-			return u, nil
-		}
-		addr, ok := value.(map[string]any)
-		if !ok {
-			return u, model.InvalidValue("an address must be a complex value")
-		}
-		if err := model.CheckWorkType(addr); err != nil {
-			return u, err
-		}
-		for k, v := range addr {
-			if strings.EqualFold(k, "formatted") {
-				var err error
-				if u.WorkAddress, err = setString(op, "addresses.formatted", v); err != nil {
-					return u, err
-				}
-			}
-		}
+}
+
+// applyWorkAddress handles addresses[type eq "work"] with an element value: it merges the value's members
+// into the work address.
+func applyWorkAddress(u model.User, op string, value any) (model.User, error) {
+	if clears(op, value) {
+		u.WorkAddress = ""
 		return u, nil
 	}
+	addr, ok := value.(map[string]any)
+	if !ok {
+		return u, model.InvalidValue("an address must be a complex value")
+	}
+	if err := model.CheckWorkType(addr); err != nil {
+		return u, err
+	}
+	for k, v := range addr {
+		if strings.EqualFold(k, "formatted") {
+			var err error
+			if u.WorkAddress, err = setString(op, "addresses.formatted", v); err != nil {
+				return u, err
+			}
+		}
+	}
+	return u, nil
+}
+
+// applyAddressList handles the whole addresses attribute, without a filter or sub-attribute.
+func applyAddressList(u model.User, op string, value any) (model.User, error) {
 	if op == scim.PatchOperationRemove {
 		// With or without a value listing the elements to remove: the only element is the work address.
 		u.WorkAddress = ""

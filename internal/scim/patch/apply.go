@@ -53,8 +53,7 @@ func Apply(u model.User, kind model.Kind, ops []scim.PatchOperation) (model.User
 
 // numbered prefixes a SCIM error's detail with the failing operation's position, keeping its type.
 func numbered(i int, err error) error {
-	var scimErr scimerrors.ScimError
-	if errors.As(err, &scimErr) {
+	if scimErr, ok := errors.AsType[scimerrors.ScimError](err); ok {
 		scimErr.Detail = fmt.Sprintf("operation %d: %s", i+1, scimErr.Detail)
 		return scimErr
 	}
@@ -108,16 +107,19 @@ func clears(op string, value any) bool {
 	return ok && s == ""
 }
 
+// addressesAttr is the lower-cased name of the multi-valued addresses attribute.
+const addressesAttr = "addresses"
+
 func applyPath(u model.User, kind model.Kind, op string, p scimfilter.Path, value any) (model.User, error) {
 	if uri := p.AttributePath.URI(); uri != "" && !strings.EqualFold(uri, schema.UserSchema) {
 		return u, model.InvalidPath(fmt.Sprintf("unknown schema %q", uri))
 	}
 	attr := strings.ToLower(p.AttributePath.AttributeName)
 	sub := strings.ToLower(p.AttributePath.SubAttributeName())
-	if attr != "addresses" && (p.ValueExpression != nil || p.SubAttribute != nil) {
+	if attr != addressesAttr && (p.ValueExpression != nil || p.SubAttribute != nil) {
 		return u, model.InvalidPath(fmt.Sprintf("%s is not multi-valued", p.AttributePath.AttributeName))
 	}
-	if attr != "name" && attr != "addresses" && sub != "" {
+	if attr != "name" && attr != addressesAttr && sub != "" {
 		return u, model.InvalidPath(fmt.Sprintf("%s has no sub-attributes", p.AttributePath.AttributeName))
 	}
 	var err error
@@ -138,7 +140,7 @@ func applyPath(u model.User, kind model.Kind, op string, p scimfilter.Path, valu
 			return u, model.InvalidPath("rooms have no name attribute")
 		}
 		return applyName(u, op, sub, value)
-	case "addresses":
+	case addressesAttr:
 		return applyAddresses(u, op, p, value)
 	case "id", "meta", "groups", "schemas":
 		return u, model.Mutability(p.AttributePath.AttributeName + " is read-only")

@@ -73,13 +73,20 @@ func Normalize(body []byte) []byte {
 	return data
 }
 
+// The members of a PATCH operation object.
+const (
+	opMember    = "op"
+	pathMember  = "path"
+	valueMember = "value"
+)
+
 // normalizeOp rewrites one operation into one or more; it reports whether anything changed.
 func normalizeOp(raw any) ([]any, bool) {
 	op, ok := raw.(map[string]any)
 	if !ok {
 		return []any{raw}, false
 	}
-	opKey, pathKey, valueKey := keyOf(op, "op"), keyOf(op, "path"), keyOf(op, "value")
+	opKey, pathKey, valueKey := keyOf(op, opMember), keyOf(op, pathMember), keyOf(op, valueMember)
 	name, _ := op[opKey].(string)
 	name = strings.ToLower(name)
 	if name != "add" && name != "replace" {
@@ -89,7 +96,7 @@ func normalizeOp(raw any) ([]any, bool) {
 	path, _ := op[pathKey].(string)
 	if path != "" {
 		if hasValue && value == nil {
-			return []any{map[string]any{"op": "remove", "path": path}}, true
+			return []any{map[string]any{opMember: "remove", pathMember: path}}, true
 		}
 		return []any{raw}, false
 	}
@@ -109,10 +116,10 @@ func normalizeOp(raw any) ([]any, bool) {
 	out := make([]any, 0, len(keys))
 	for _, k := range keys {
 		if fields[k] == nil {
-			out = append(out, map[string]any{"op": "remove", "path": k})
+			out = append(out, map[string]any{opMember: "remove", pathMember: k})
 			continue
 		}
-		out = append(out, map[string]any{"op": name, "path": k, "value": fields[k]})
+		out = append(out, map[string]any{opMember: name, pathMember: k, valueMember: fields[k]})
 	}
 	if len(out) == 0 {
 		// Nothing left to do; keep the operation so that elimity still sees a valid, empty replace.

@@ -30,10 +30,10 @@ import (
 	"github.com/andmoney/scim-operator/internal/scim/model"
 )
 
-// claim makes record id the holder of a folded userName. It reports whether it created the claim (false:
-// the record already held it, e.g. after an interrupted rename). ErrUserNameTaken when another record
-// holds it, or may still come to hold it (a younger claim whose create or rename is in flight).
-func (s *Store) claim(ctx context.Context, app App, folded, id string) (bool, error) {
+// claim makes record id the holder of a folded userName, creating the claim unless the record already
+// holds it (e.g. after an interrupted rename). ErrUserNameTaken when another record holds it, or may still
+// come to hold it (a younger claim whose create or rename is in flight).
+func (s *Store) claim(ctx context.Context, app App, folded, id string) error {
 	key := client.ObjectKey{Namespace: app.Namespace, Name: ClaimName(app.Name, folded)}
 	// Three rounds: a stale claim deleted by this request may be re-created by a competitor, who then wins.
 	for range 3 {
@@ -46,34 +46,34 @@ func (s *Store) claim(ctx context.Context, app App, folded, id string) (bool, er
 		}
 		err := s.writer.Create(ctx, c)
 		if err == nil {
-			return true, nil
+			return nil
 		}
 		if !apierrors.IsAlreadyExists(err) {
-			return false, fmt.Errorf("claim userName in %s: %w", app.Namespace, err)
+			return fmt.Errorf("claim userName in %s: %w", app.Namespace, err)
 		}
 		existing := &v1alpha1.UserNameClaim{}
 		if err := s.api.Get(ctx, key, existing); err != nil {
 			if apierrors.IsNotFound(err) {
 				continue // Released meanwhile: try again.
 			}
-			return false, fmt.Errorf("read userName claim %s: %w", key, err)
+			return fmt.Errorf("read userName claim %s: %w", key, err)
 		}
 		if existing.Spec.RecordName == id {
-			return false, nil
+			return nil
 		}
 		stale, err := s.stale(ctx, app, existing)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if !stale {
-			return false, ErrUserNameTaken
+			return ErrUserNameTaken
 		}
 		logf.FromContext(ctx).Info("Reclaimed a stale userName claim", "claim", key, "record", existing.Spec.RecordName)
 		if err := s.deleteClaim(ctx, existing); err != nil {
-			return false, err
+			return err
 		}
 	}
-	return false, ErrUserNameTaken
+	return ErrUserNameTaken
 }
 
 // holds reports whether the claim's record exists in the application and holds the claimed userName.

@@ -216,7 +216,7 @@ func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, erro
 	if err != nil {
 		return Record{}, err
 	}
-	if _, err := s.claim(ctx, app, folded, id); err != nil {
+	if err := s.claim(ctx, app, folded, id); err != nil {
 		return Record{}, err
 	}
 	obj := newObject(app.Kind)
@@ -263,7 +263,7 @@ func (s *Store) Update(ctx context.Context, app App, id string, mutate func(mode
 			if taken, err := s.takenInCache(ctx, app, newFolded, id); err != nil || taken {
 				return Record{}, errors.Join(err, takenErr(taken))
 			}
-			if _, err := s.claim(ctx, app, newFolded, id); err != nil {
+			if err := s.claim(ctx, app, newFolded, id); err != nil {
 				return Record{}, err
 			}
 			claimed[newFolded] = true
