@@ -119,6 +119,11 @@ const (
 	// principal names or object IDs); each new value runs once, and status.onDemand keeps the result.
 	ProvisionOnDemandAnnotation = "scim.andmoney.dk/provision-on-demand"
 
+	// CreatedServicePrincipalAnnotation records, on the ScimApplication itself, the service principal the
+	// operator created for it. Status is a cache that a restore or a cluster move can lose; with this
+	// annotation the operator finds its application again instead of creating a second one.
+	CreatedServicePrincipalAnnotation = "scim.andmoney.dk/created-service-principal-id"
+
 	// ApplicationLabel names, on every Advisor and Room, the ScimApplication whose SCIM endpoint
 	// created it.
 	ApplicationLabel = "scim.andmoney.dk/application"

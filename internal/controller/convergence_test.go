@@ -52,9 +52,10 @@ func TestConvergesUnderThrottlingAndReplicationLag(t *testing.T) {
 	createTenant(t, ns, func(tn *v1.ScimTenant) {
 		tn.Spec.Cloud = &v1.CloudEndpoints{AuthorityHost: server.URL + "/", GraphEndpoint: server.URL + "/v1.0"}
 	})
-	for _, rt := range []v1.ResourceType{v1.ResourceTypeAdvisors, v1.ResourceTypeRooms} {
-		app := createApp(t, ns, rt, nil)
-		eventuallyCondition(t, app, func() []metav1.Condition { return app.Status.Conditions },
+	apps := []*v1.ScimApplication{createApp(t, ns, v1.ResourceTypeAdvisors, nil), createApp(t, ns, v1.ResourceTypeRooms, nil)}
+	for _, app := range apps {
+		// Replication lag and throttling stretch every step; a loaded CI machine stretches them more.
+		eventuallyConditionWithin(t, 4*time.Minute, app, func() []metav1.Condition { return app.Status.Conditions },
 			v1.ReadyCondition, metav1.ConditionTrue, "")
 		g := NewWithT(t)
 		g.Expect(flaky.Secrets(app.Status.ServicePrincipalID)).To(HaveKeyWithValue("BaseAddress", app.Status.TenantURL))

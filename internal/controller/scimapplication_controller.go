@@ -130,6 +130,9 @@ func (r *ScimApplicationReconciler) runSteps(ctx context.Context, s *appScope, s
 // configuration errors, wait as Entra asks when throttled, back off on other errors.
 func (r *ScimApplicationReconciler) result(ctx context.Context, app *v1.ScimApplication, err error) (ctrl.Result, error) {
 	var failure *stepFailure
+	if errors.Is(err, errCreatedApplication) {
+		return ctrl.Result{RequeueAfter: replicationRetry}, nil // the annotation's event usually comes first
+	}
 	if err == nil {
 		app.Status.ObservedGeneration = app.Generation
 		return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil

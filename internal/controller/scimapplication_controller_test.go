@@ -469,3 +469,26 @@ func TestProvisioningFailuresBecomeEvents(t *testing.T) {
 		WithTimeout(60 * time.Second).Should(BeNumerically(">=", jobReads+3))
 	g.Consistently(func(g Gomega) { g.Expect(failures(g)).To(HaveLen(1)) }).WithTimeout(3 * time.Second).Should(Succeed())
 }
+
+// TestLostStatusFindsTheSameApplication wipes the status, as a restore without status would: the
+// operator finds the enterprise application it created through its annotation instead of creating
+// a second one.
+func TestLostStatusFindsTheSameApplication(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	createTenant(t, ns, nil)
+	app := createApp(t, ns, v1.ResourceTypeRooms, nil)
+	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+	sp, jobID := app.Status.ServicePrincipalID, app.Status.JobID
+	g.Expect(app.Annotations).To(HaveKeyWithValue(v1.CreatedServicePrincipalAnnotation, sp))
+	applications := len(sim.Applications())
+
+	app.Status = v1.ScimApplicationStatus{}
+	g.Expect(k8s.Status().Update(t.Context(), app)).To(Succeed())
+	annotate(t, app, "test.scim.andmoney.dk/poke", "1")
+	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+	g.Expect(app.Status.ServicePrincipalID).To(Equal(sp))
+	g.Expect(app.Status.JobID).To(Equal(jobID))
+	g.Expect(app.Status.Origin).To(Equal(v1.OriginCreated))
+	g.Expect(sim.Applications()).To(HaveLen(applications))
+}

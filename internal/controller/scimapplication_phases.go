@@ -82,6 +82,9 @@ func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Contex
 	if want == "" {
 		want = st.ServicePrincipalID
 	}
+	if created := app.Annotations[v1.CreatedServicePrincipalAnnotation]; want == "" && created != "" {
+		want, st.Origin = created, v1.OriginCreated // status was lost; the annotation remembers
+	}
 	if want != "" && want == st.ServicePrincipalID && st.ApplicationID != "" {
 		return nil // known; a vanished application shows up as a 404 of its job
 	}
@@ -105,12 +108,34 @@ func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Contex
 	if err != nil {
 		return r.fail(s, v1.ServicePrincipalReadyCondition, err, "Application.ReadWrite.OwnedBy")
 	}
+	if err := r.annotateCreated(ctx, app, sp.ID); err != nil {
+		return err
+	}
 	st.Origin = v1.OriginCreated
 	recordServicePrincipal(st, sp)
-	s.recentlyCreated = true
 	r.succeed(s, v1.ServicePrincipalReadyCondition, v1.SucceededReason, "created enterprise application "+name+" ("+sp.ID+")")
 	r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Created", "CreateApplication",
 		"Created enterprise application %s (service principal %s)", name, sp.ID)
+	// Stop here: the annotation's change starts the next reconcile at once, possibly from a cache that
+	// has not seen this reconcile's status yet. Whatever it then does must not depend on that status;
+	// so nothing beyond the application is created in this pass.
+	return errCreatedApplication
+}
+
+// errCreatedApplication ends a reconcile right after the application was created and recorded.
+var errCreatedApplication = errors.New("created the enterprise application")
+
+// annotateCreated records the created service principal on the object itself, keeping the status
+// this reconcile has computed so far (a patch answers with the stored object, status included).
+func (r *ScimApplicationReconciler) annotateCreated(ctx context.Context, app *v1.ScimApplication, spID string) error {
+	status := app.Status.DeepCopy()
+	patch := client.MergeFrom(app.DeepCopy())
+	metav1.SetMetaDataAnnotation(&app.ObjectMeta, v1.CreatedServicePrincipalAnnotation, spID)
+	err := r.Patch(ctx, app, patch)
+	app.Status = *status
+	if err != nil {
+		return fmt.Errorf("record the created service principal %s: %w", spID, err)
+	}
 	return nil
 }
 

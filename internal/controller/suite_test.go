@@ -228,6 +228,13 @@ func createApp(t *testing.T, ns string, rt v1.ResourceType, mutate func(*v1.Scim
 // eventuallyCondition waits until an object's condition has the status and reason.
 func eventuallyCondition(t *testing.T, obj client.Object, conditions func() []metav1.Condition, conditionType string, status metav1.ConditionStatus, reason string) {
 	t.Helper()
+	eventuallyConditionWithin(t, 90*time.Second, obj, conditions, conditionType, status, reason)
+}
+
+// eventuallyConditionWithin is eventuallyCondition with a timeout of its own, for tests whose Entra is
+// slow on purpose.
+func eventuallyConditionWithin(t *testing.T, timeout time.Duration, obj client.Object, conditions func() []metav1.Condition, conditionType string, status metav1.ConditionStatus, reason string) {
+	t.Helper()
 	g := NewWithT(t)
 	g.Eventually(func(g Gomega) {
 		g.Expect(k8s.Get(t.Context(), client.ObjectKeyFromObject(obj), obj)).To(Succeed())
@@ -242,7 +249,7 @@ func eventuallyCondition(t *testing.T, obj client.Object, conditions func() []me
 		if reason != "" {
 			g.Expect(found.Reason).To(Equal(reason), found.Message)
 		}
-	}).WithTimeout(90 * time.Second).WithPolling(250 * time.Millisecond).Should(Succeed())
+	}).WithTimeout(timeout).WithPolling(250 * time.Millisecond).Should(Succeed())
 }
 
 func appCondition(t *testing.T, app *v1.ScimApplication, conditionType string, status metav1.ConditionStatus, reason string) {
