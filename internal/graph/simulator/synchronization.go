@@ -97,31 +97,32 @@ func (s *Simulator) handleListSyncTemplates(c *call) {
 }
 
 func (s *Simulator) handleGetSyncTemplate(c *call) {
-	s.mu.Lock()
-	_, ok := s.lookupServicePrincipalLocked(c)
-	s.mu.Unlock()
-	if !ok {
-		return
+	if template, ok := s.requestedTemplate(c); ok {
+		c.writeEntity(s.templateJSON(template))
 	}
-	if !s.knownTemplate(c.params["template"]) {
-		c.notFound(c.params["template"])
-		return
-	}
-	c.writeEntity(s.templateJSON(c.params["template"]))
 }
 
 func (s *Simulator) handleGetTemplateSchema(c *call) {
+	if template, ok := s.requestedTemplate(c); ok {
+		writeRawJSON(c, http.StatusOK, s.defaultSchema(template+"."+strings.ReplaceAll(s.cfg.tenantID, "-", "")))
+	}
+}
+
+// requestedTemplate is the template of a .../synchronization/templates/{template} request; it has
+// answered 404 when the service principal or the template does not exist.
+func (s *Simulator) requestedTemplate(c *call) (string, bool) {
 	s.mu.Lock()
 	_, ok := s.lookupServicePrincipalLocked(c)
 	s.mu.Unlock()
 	if !ok {
-		return
+		return "", false
 	}
-	if !s.knownTemplate(c.params["template"]) {
-		c.notFound(c.params["template"])
-		return
+	template := c.params["template"]
+	if !s.knownTemplate(template) {
+		c.notFound(template)
+		return "", false
 	}
-	writeRawJSON(c, http.StatusOK, s.defaultSchema(c.params["template"]+"."+strings.ReplaceAll(s.cfg.tenantID, "-", "")))
+	return template, true
 }
 
 // handleCreateJob creates a job from a template: Disabled / NotConfigured, one job per
