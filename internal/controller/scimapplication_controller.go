@@ -44,7 +44,7 @@ import (
 // ScimApplication says, and reports the provisioning job's health.
 type ScimApplicationReconciler struct {
 	client.Client
-	// APIReader reads Secrets uncached.
+	// APIReader reads the reconciled object and Secrets from the API server, uncached.
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	Graph     GraphConfig
@@ -81,8 +81,11 @@ func (f *stepFailure) Unwrap() error { return f.err }
 
 // Reconcile is the entry point: fetch, finalizer, one deferred status patch, the steps in order.
 func (r *ScimApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	// Read from the API server, not the cache: status is what this controller wrote in its previous
+	// pass, and a pass that started from a stale copy would both repeat Entra calls and, finding
+	// nothing to change against that copy, leave an outdated status in place.
 	app := &v1.ScimApplication{}
-	if err := r.Get(ctx, req.NamespacedName, app); err != nil {
+	if err := r.APIReader.Get(ctx, req.NamespacedName, app); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !app.DeletionTimestamp.IsZero() {

@@ -116,9 +116,8 @@ func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Contex
 	r.succeed(s, v1.ServicePrincipalReadyCondition, v1.SucceededReason, "created enterprise application "+name+" ("+sp.ID+")")
 	r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Created", "CreateApplication",
 		"Created enterprise application %s (service principal %s)", name, sp.ID)
-	// Stop here: the annotation's change starts the next reconcile at once, possibly from a cache that
-	// has not seen this reconcile's status yet. Whatever it then does must not depend on that status;
-	// so nothing beyond the application is created in this pass.
+	// Stop here, so that the application is on record (annotation and status) before anything else is
+	// created for it; the annotation's change starts the next pass at once.
 	return errCreatedApplication
 }
 

@@ -39,7 +39,7 @@ import (
 // ScimTenantReconciler checks that the operator can sign in to a tenant's Graph.
 type ScimTenantReconciler struct {
 	client.Client
-	// APIReader reads Secrets uncached.
+	// APIReader reads the reconciled object and Secrets from the API server, uncached.
 	APIReader client.Reader
 	Graph     GraphConfig
 	// PollInterval is how often working credentials are checked again (they can expire or be revoked).
@@ -50,7 +50,8 @@ type ScimTenantReconciler struct {
 // the result in CredentialsReady and Ready.
 func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	tenant := &v1.ScimTenant{}
-	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
+	// From the API server, for the same reason as ScimApplications: status must not go stale.
+	if err := r.APIReader.Get(ctx, req.NamespacedName, tenant); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	base := tenant.DeepCopy()
