@@ -88,7 +88,7 @@ func run() error {
 		managerArgs = append(local.managerArgs(), managerArgs...)
 		entraNote = "Entra: the local Graph simulator at " + local.server.URL + " (make run ENTRA=real for Microsoft's cloud)."
 	}
-	kubectl, err := linkKubectl(ctx)
+	kubectl, err := linkKubectl(cluster.BinaryAssets)
 	if err != nil {
 		return err
 	}
@@ -108,15 +108,7 @@ Stop with Ctrl-C.
 
 // linkKubectl links bin/kubectl to the kubectl built with the control plane, so the printed commands
 // work on a machine that has no kubectl of its own.
-func linkKubectl(ctx context.Context) (string, error) {
-	root, err := localcluster.RepoRoot()
-	if err != nil {
-		return "", err
-	}
-	assets, err := localcluster.BinaryAssets(ctx, root)
-	if err != nil {
-		return "", err
-	}
+func linkKubectl(assets string) (string, error) {
 	link := filepath.Join("bin", "kubectl")
 	_ = os.Remove(link)
 	if err := os.Symlink(filepath.Join(assets, "kubectl"), link); err != nil {

@@ -83,7 +83,7 @@ func benchApps() int {
 func graphCalls() (reads, writes int) {
 	for route, n := range sim.Calls() {
 		switch {
-		case strings.Contains(route, "oauth2") || strings.Contains(route, "well-known"):
+		case isSignIn(route):
 		case strings.HasPrefix(route, "GET "):
 			reads += n
 		default:

@@ -111,10 +111,7 @@ func normalised(rows []v1.AttributeMapping) []v1.AttributeMapping {
 // TestDriftAndRotation changes Entra "in the portal" and rotates the token: both are put right.
 func TestDriftAndRotation(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t)
-	createTenant(t, ns, nil)
-	app := createApp(t, ns, v1.ResourceTypeAdvisors, nil)
-	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+	ns, app := newReadyApp(t, v1.ResourceTypeAdvisors, nil)
 	sp, jobID := app.Status.ServicePrincipalID, app.Status.JobID
 
 	// An admin maps externalId back to mailNickname in the portal.
@@ -198,10 +195,7 @@ func TestAdoptsAnApplicationWithALegacyJob(t *testing.T) {
 	}
 	portal(t, http.MethodPost, "/servicePrincipals/"+sp+"/synchronization/jobs", []byte(`{"templateId":"customappsso"}`), &job)
 
-	ns := newNamespace(t)
-	createTenant(t, ns, nil)
-	app := createApp(t, ns, v1.ResourceTypeAdvisors, func(a *v1.ScimApplication) { a.Spec.ServicePrincipalID = sp })
-	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+	_, app := newReadyApp(t, v1.ResourceTypeAdvisors, func(a *v1.ScimApplication) { a.Spec.ServicePrincipalID = sp })
 	appCondition(t, app, v1.JobReadyCondition, metav1.ConditionTrue, v1.LegacyJobReason)
 	g.Expect(app.Status.Origin).To(Equal(v1.OriginAdopted))
 	g.Expect(app.Status.JobID).To(Equal(job.ID))
@@ -216,12 +210,9 @@ func TestAdoptsAnApplicationWithALegacyJob(t *testing.T) {
 // TestJobControl pauses, resumes and restarts the job and provisions a user on demand.
 func TestJobControl(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t)
-	createTenant(t, ns, nil)
-	app := createApp(t, ns, v1.ResourceTypeAdvisors, func(a *v1.ScimApplication) {
+	_, app := newReadyApp(t, v1.ResourceTypeAdvisors, func(a *v1.ScimApplication) {
 		a.Spec.Assignments.Users = []v1.UserAssignment{{UserPrincipalName: userBo.UserPrincipalName}}
 	})
-	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
 	jobID := app.Status.JobID
 
 	setState := func(state v1.ProvisioningState) {
@@ -258,10 +249,7 @@ func TestJobControl(t *testing.T) {
 // TestQuarantineIsSurfaced quarantines the job in Entra: status, condition and Ready say so.
 func TestQuarantineIsSurfaced(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t)
-	createTenant(t, ns, nil)
-	app := createApp(t, ns, v1.ResourceTypeRooms, nil)
-	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+	ns, app := newReadyApp(t, v1.ResourceTypeRooms, nil)
 	g.Expect(sim.QuarantineJob(app.Status.JobID, simulator.QuarantineFault{Message: "Please provide a valid tenant URL."})).To(Succeed())
 	annotate(t, app, "test.scim.andmoney.dk/poke", "1") // no need to wait for the poll
 	appCondition(t, app, v1.ProvisioningHealthyCondition, metav1.ConditionFalse, v1.QuarantinedReason)
@@ -423,10 +411,7 @@ func meta(app *v1.ScimApplication, conditionType string) metav1.Condition {
 // Entra's provisioning logs reaches the application as a Warning event, once.
 func TestProvisioningFailuresBecomeEvents(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t)
-	createTenant(t, ns, nil)
-	app := createApp(t, ns, v1.ResourceTypeAdvisors, nil)
-	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+	ns, app := newReadyApp(t, v1.ResourceTypeAdvisors, nil)
 
 	sim.FailExports(userAnna.ID, simulator.ExportFailure{
 		ErrorCode: "SystemForCrossDomainIdentityManagementBadResponse", Reason: "the SCIM endpoint answered 500",
@@ -475,10 +460,7 @@ func TestProvisioningFailuresBecomeEvents(t *testing.T) {
 // a second one.
 func TestLostStatusFindsTheSameApplication(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t)
-	createTenant(t, ns, nil)
-	app := createApp(t, ns, v1.ResourceTypeRooms, nil)
-	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+	_, app := newReadyApp(t, v1.ResourceTypeRooms, nil)
 	sp, jobID := app.Status.ServicePrincipalID, app.Status.JobID
 	g.Expect(app.Annotations).To(HaveKeyWithValue(v1.CreatedServicePrincipalAnnotation, sp))
 	applications := len(sim.Applications())

@@ -225,6 +225,16 @@ func createApp(t *testing.T, ns string, rt v1.ResourceType, mutate func(*v1.Scim
 	return app
 }
 
+// newReadyApp creates a namespace with a tenant and one application, and waits until it is Ready.
+func newReadyApp(t *testing.T, rt v1.ResourceType, mutate func(*v1.ScimApplication)) (string, *v1.ScimApplication) {
+	t.Helper()
+	ns := newNamespace(t)
+	createTenant(t, ns, nil)
+	app := createApp(t, ns, rt, mutate)
+	appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+	return ns, app
+}
+
 // eventuallyCondition waits until an object's condition has the status and reason.
 func eventuallyCondition(t *testing.T, obj client.Object, conditions func() []metav1.Condition, conditionType string, status metav1.ConditionStatus, reason string) {
 	t.Helper()

@@ -56,6 +56,8 @@ type Cluster struct {
 	Scheme *k8sruntime.Scheme
 	// KubeConfig is a kubeconfig file's content for the cluster-admin user.
 	KubeConfig []byte
+	// BinaryAssets is the directory holding etcd, kube-apiserver and kubectl.
+	BinaryAssets string
 }
 
 // Start builds (or reuses from the cache) the control-plane binaries, starts them, installs the CRDs
@@ -87,7 +89,7 @@ func Start(ctx context.Context) (*Cluster, error) {
 	if err != nil {
 		return nil, errors.Join(err, env.Stop())
 	}
-	cluster := &Cluster{env: env, Config: cfg, Client: c, Scheme: scheme, KubeConfig: env.KubeConfig}
+	cluster := &Cluster{env: env, Config: cfg, Client: c, Scheme: scheme, KubeConfig: env.KubeConfig, BinaryAssets: assets}
 	if err := cluster.ApplyDir(ctx, filepath.Join(root, "config", "admission")); err != nil {
 		return nil, errors.Join(err, env.Stop())
 	}
