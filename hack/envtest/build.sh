@@ -21,8 +21,11 @@ build() { # name module-dir package ldflags
   fi
   echo "building $name ($pkg) into $dest; the first build takes minutes" >&2
   # Build into a temporary name first, so an interrupted build never leaves a broken binary behind.
-  (cd "$here/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$dest/.$name.tmp" "$pkg")
-  mv "$dest/.$name.tmp" "$dest/$name"
+  # The temporary name is per process, so two builds started at once (parallel test packages, or two
+  # checkouts sharing the cache) never move each other's files.
+  local tmp="$dest/.$name.tmp.$$"
+  (cd "$here/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp" "$pkg")
+  mv -f "$tmp" "$dest/$name"
 }
 
 build etcd etcd go.etcd.io/etcd/server/v3 ""
