@@ -149,6 +149,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.fail(http.StatusBadRequest, codeBadRequest, fmt.Sprintf("Invalid request path: %v.", err))
 		return
 	}
+	if len(segments) > 0 && segments[0] == "_sim" {
+		s.serveControl(w, r, segments[1:])
+		return
+	}
 	if len(segments) > 0 && strings.EqualFold(segments[0], "v1.0") {
 		s.serveGraph(w, r, segments[1:], requestID)
 		return
