@@ -360,4 +360,3 @@ func annotate(t *testing.T, obj client.Object, key, value string) {
 		t.Fatalf("annotate: %v", err)
 	}
 }
-

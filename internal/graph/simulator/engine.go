@@ -127,6 +127,9 @@ func (s *Simulator) planUserLocked(j *job, om *objectMapping, u *User, inScope, 
 	} else {
 		// Leaving scope changes only active, computed by the mapping with IsSoftDeleted true.
 		w.desired = maps.Clone(w.known.attrs)
+		if w.desired == nil { // forgotten by a Watermark restart
+			w.desired = map[string]string{}
+		}
 		for _, tv := range values {
 			if isBooleanAttribute(parseSCIMPath(tv.path)) {
 				w.values = append(w.values, tv)

@@ -232,6 +232,12 @@ func TestEngineProvisionsThroughSCIM(t *testing.T) {
 	g.Expect(f.cycle(t).CountExported).To(BeZero())
 	g.Expect(f.scim.take()).To(BeEmpty(), "a disabled user stays disabled without requests")
 
+	// A Watermark restart forgets what was exported: the next cycle re-reads both users, writes nothing.
+	resp := f.c.do(http.MethodPost, "/servicePrincipals/"+f.spID+"/synchronization/jobs/"+f.jobID+"/restart", map[string]any{"criteria": map[string]string{"resetScope": "Watermark"}})
+	g.Expect(resp.status).To(Equal(http.StatusNoContent))
+	f.cycle(t)
+	g.Expect(summarise(f.scim.take())).To(ConsistOf(HavePrefix("GET "), HavePrefix("GET ")))
+
 	// Anna is hard-deleted: DELETE by the remembered id.
 	f.sim.DeleteUser(f.anna)
 	f.cycle(t)

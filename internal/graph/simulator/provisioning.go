@@ -98,11 +98,17 @@ func (s *Simulator) RunCycle(ctx context.Context, jobID string) (TaskExecution, 
 		return *j.status.LastExecution, nil
 	}
 
-	s.mu.Lock()
-	execution := &TaskExecution{ActivityIdentifier: s.newGUIDLocked(), State: "Succeeded", TimeBegan: formatTime(began)}
-	work := s.planCycleLocked(j, sp, execution)
-	exporter, exporterErr := newSCIMExporter(s.exportClientLocked(), baseAddress, token, jobID, s.now)
-	s.mu.Unlock()
+	var execution *TaskExecution
+	var work []exportWork
+	var exporter *scimExporter
+	var exporterErr error
+	func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		execution = &TaskExecution{ActivityIdentifier: s.newGUIDLocked(), State: "Succeeded", TimeBegan: formatTime(began)}
+		work = s.planCycleLocked(j, sp, execution)
+		exporter, exporterErr = newSCIMExporter(s.exportClientLocked(), baseAddress, token, jobID, s.now)
+	}()
 
 	var results []exportResult
 	var abort error
