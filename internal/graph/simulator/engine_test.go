@@ -378,3 +378,71 @@ func TestProvisionOnDemandExportsForReal(t *testing.T) {
 	g.Expect(requests).To(HaveLen(2))
 	g.Expect(requests[1].Body["Operations"]).To(Equal([]any{map[string]any{"op": "Replace", "path": "active", "value": "False"}}), "on demand ignores the flag")
 }
+
+// TestEngineDeleteThreshold: a cycle that would disable more users than the accidental-deletions
+// threshold sends nothing and quarantines the job; a ForceDeletes restart lets it through.
+func TestEngineDeleteThreshold(t *testing.T) {
+	g := NewWithT(t)
+	f := newEngineFixture(t, "")
+	f.sim.SetSecret(f.spID, "SyncNotificationSettings", `{"Enabled":false,"DeleteThresholdEnabled":true,"DeleteThresholdValue":1}`)
+	f.cycle(t)
+	f.scim.take()
+
+	f.sim.RemoveGroupMembers(f.team, f.anna, f.bo)
+	execution := f.cycle(t)
+	g.Expect(execution.State).To(Equal("Failed"))
+	g.Expect(execution.Error.Code).To(Equal("TooManyDeletes"))
+	job, _ := f.sim.Job(f.jobID)
+	g.Expect(job.Status.Quarantine.Reason).To(Equal(QuarantineTooManyDeletes))
+	g.Expect(f.scim.take()).To(BeEmpty())
+
+	resp := f.c.do(http.MethodPost, "/servicePrincipals/"+f.spID+"/synchronization/jobs/"+f.jobID+"/restart", map[string]any{"criteria": map[string]string{"resetScope": "ForceDeletes"}})
+	g.Expect(resp.status).To(Equal(http.StatusNoContent))
+	execution = f.cycle(t)
+	g.Expect(execution.State).To(Equal("Succeeded"))
+	g.Expect(execution.CountExported).To(BeNumerically("==", 2))
+	g.Expect(f.scim.user("bo.nielsen@bank.dk")).To(HaveKeyWithValue("active", false))
+}
+
+// TestControlEndpoints changes the directory through /_sim, as hack/entra does, and runs a cycle.
+func TestControlEndpoints(t *testing.T) {
+	g := NewWithT(t)
+	scim := newRecordingSCIM(t)
+	sim, server, c := newSimulatorServer(t, WithSCIMExportClient(scim.server.Client()))
+	anna := sim.AddUser(User{UserPrincipalName: "anna@bank.dk", DisplayName: "Anna"})
+	team := sim.AddGroup(Group{DisplayName: "Advisors"})
+	spID, jobID := createAppWithJob(t, c, "advisors")
+	c.do(http.MethodPost, "/servicePrincipals/"+spID+"/appRoleAssignedTo", map[string]string{"principalId": team, "resourceId": spID, "appRoleId": UserAppRoleID})
+	putSecrets(t, c, spID, "BaseAddress", scim.server.URL+"/advisors/scim", "SecretToken", scimStubToken)
+	c.do(http.MethodPost, "/servicePrincipals/"+spID+"/synchronization/jobs/"+jobID+"/start", nil)
+
+	control := func(method, path, body string) (int, string) {
+		req, err := http.NewRequest(method, server.URL+path, strings.NewReader(body))
+		g.Expect(err).NotTo(HaveOccurred())
+		resp, err := server.Client().Do(req)
+		g.Expect(err).NotTo(HaveOccurred())
+		defer func() { _ = resp.Body.Close() }()
+		payload, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(payload)
+	}
+	status, _ := control(http.MethodPost, "/_sim/groups/Advisors/members/anna@bank.dk", "")
+	g.Expect(status).To(Equal(http.StatusOK))
+	status, _ = control(http.MethodPatch, "/_sim/users/anna@bank.dk", `{"surname":"Jensen"}`)
+	g.Expect(status).To(Equal(http.StatusOK))
+	status, body := control(http.MethodPost, "/_sim/cycles", "")
+	g.Expect(status).To(Equal(http.StatusOK))
+	g.Expect(body).To(ContainSubstring(`"countExported": 1`))
+	g.Expect(scim.user("anna@bank.dk")).To(HaveKeyWithValue("active", true))
+
+	status, _ = control(http.MethodPost, "/_sim/users/anna@bank.dk/disable", "")
+	g.Expect(status).To(Equal(http.StatusOK))
+	u, _ := sim.FindUser(anna)
+	g.Expect(u.Disabled).To(BeTrue())
+	status, _ = control(http.MethodPost, "/_sim/users", `{"userPrincipalName":"bo@bank.dk","displayName":"Bo"}`)
+	g.Expect(status).To(Equal(http.StatusCreated))
+	status, body = control(http.MethodGet, "/_sim/users", "")
+	g.Expect(status).To(Equal(http.StatusOK))
+	g.Expect(body).To(And(ContainSubstring("bo@bank.dk"), ContainSubstring(`"accountEnabled": false`)))
+	status, _ = control(http.MethodDelete, "/_sim/users/nobody@bank.dk", "")
+	g.Expect(status).To(Equal(http.StatusNotFound))
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -102,13 +103,27 @@ func (s *Simulator) RunCycle(ctx context.Context, jobID string) (TaskExecution, 
 	var work []exportWork
 	var exporter *scimExporter
 	var exporterErr error
+	var tooMany *SyncError
 	func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		execution = &TaskExecution{ActivityIdentifier: s.newGUIDLocked(), State: "Succeeded", TimeBegan: formatTime(began)}
 		work = s.planCycleLocked(j, sp, execution)
 		exporter, exporterErr = newSCIMExporter(s.exportClientLocked(), baseAddress, token, jobID, s.now)
+		if threshold, enabled := deleteThreshold(sp); enabled && !j.forceDeletes && countDeletions(work) > threshold {
+			tooMany = &SyncError{Code: "TooManyDeletes", TenantActionable: true, Message: fmt.Sprintf(
+				"The cycle would disable or delete %d users, more than the accidental deletions threshold of %d. Restart the job with ForceDeletes to let them through.",
+				countDeletions(work), threshold)}
+		}
+		j.forceDeletes = false
 	}()
+	if tooMany != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.recordExecutionFailureLocked(j, began, tooMany)
+		s.quarantineLocked(sp, j, QuarantineTooManyDeletes, tooMany)
+		return *j.status.LastExecution, nil
+	}
 
 	var results []exportResult
 	var abort error
@@ -189,6 +204,31 @@ func (s *Simulator) planCycleLocked(j *job, sp *servicePrincipal, execution *Tas
 		work = append(work, planDelete(id, j.exported[id], userMapping.TargetObjectName))
 	}
 	return work
+}
+
+// deleteThreshold reads the accidental-deletions threshold from SyncNotificationSettings.
+func deleteThreshold(sp *servicePrincipal) (int, bool) {
+	var settings struct {
+		DeleteThresholdEnabled any `json:"DeleteThresholdEnabled"`
+		DeleteThresholdValue   any `json:"DeleteThresholdValue"`
+	}
+	if json.Unmarshal([]byte(secretValue(sp.secrets, "SyncNotificationSettings")), &settings) != nil {
+		return 0, false
+	}
+	enabled := strings.EqualFold(fmt.Sprint(settings.DeleteThresholdEnabled), "true")
+	value, err := strconv.Atoi(fmt.Sprint(settings.DeleteThresholdValue))
+	return value, enabled && err == nil && value > 0
+}
+
+// countDeletions counts the disables and deletes a cycle would export.
+func countDeletions(work []exportWork) int {
+	n := 0
+	for _, w := range work {
+		if w.hardDeleted || (!w.inScope && w.failed == nil) {
+			n++
+		}
+	}
+	return n
 }
 
 func (s *Simulator) isGroupLocked(id string) bool {

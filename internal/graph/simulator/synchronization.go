@@ -24,6 +24,8 @@ type job struct {
 	pendingQuarantine *QuarantineFault
 	onDemandCalls     []time.Time
 	cycleRunning      bool
+	// forceDeletes lets the next cycle past the accidental-deletions threshold (restart ForceDeletes).
+	forceDeletes bool
 }
 
 var defaultJobSettings = []map[string]string{
@@ -297,6 +299,10 @@ func (s *Simulator) handleRestartJob(c *call) {
 		for _, known := range j.exported {
 			known.attrs = nil
 		}
+	}
+	if scopes["ForceDeletes"] {
+		j.forceDeletes = true
+		j.status.Quarantine = nil
 	}
 	if scopes["Full"] || scopes["ConnectorDataStore"] {
 		j.exported = map[string]*exportedObject{}
