@@ -59,6 +59,9 @@ func main() {
 	}
 }
 
+// userActions are the commands whose /_sim action has another name.
+var userActions = map[string]string{"soft-delete": "softDelete"}
+
 func run(stateDir string, args []string) error {
 	if len(args) == 0 {
 		flag.Usage()
@@ -86,7 +89,10 @@ func run(stateDir string, args []string) error {
 		if err != nil {
 			return err
 		}
-		action := map[string]string{"disable": "disable", "enable": "enable", "soft-delete": "softDelete", "restore": "restore"}[args[0]]
+		action := args[0]
+		if renamed, ok := userActions[action]; ok {
+			action = renamed
+		}
 		method, path = http.MethodPost, "/_sim/users/"+upn+"/"+action
 	case "delete":
 		upn, err := user(1)

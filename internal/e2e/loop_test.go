@@ -17,6 +17,7 @@ limitations under the License.
 package e2e
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
@@ -78,13 +78,13 @@ func TestProvisioningLoop(t *testing.T) {
 	cycle(t, rooms, "Succeeded")
 	g.Expect(record(t, ns.Name, advisors, anna.UserPrincipalName)).To(Equal(v1.RecordFields{
 		UserName: anna.UserPrincipalName, DisplayName: anna.DisplayName, ExternalID: anna.ID,
-		Active: ptr.To(true), WorkAddress: &v1.WorkAddress{Formatted: anna.OfficeLocation},
+		Active: new(true), WorkAddress: &v1.WorkAddress{Formatted: anna.OfficeLocation},
 	}))
 	g.Expect(advisorName(t, ns.Name, anna.UserPrincipalName)).To(Equal(&v1.PersonName{GivenName: "Anna", FamilyName: "Jensen"}))
 	g.Expect(record(t, ns.Name, advisors, bo.UserPrincipalName).ExternalID).To(Equal(bo.ID))
 	g.Expect(record(t, ns.Name, rooms, room.UserPrincipalName)).To(Equal(v1.RecordFields{
 		UserName: room.UserPrincipalName, DisplayName: room.DisplayName, ExternalID: room.ID,
-		Active: ptr.To(true), WorkAddress: &v1.WorkAddress{Formatted: room.OfficeLocation},
+		Active: new(true), WorkAddress: &v1.WorkAddress{Formatted: room.OfficeLocation},
 	}))
 	mark := len(sim.SCIMRequests())
 	cycle(t, advisors, "Succeeded")
@@ -102,13 +102,13 @@ func TestProvisioningLoop(t *testing.T) {
 	// 4. Bo leaves the group: his record is disabled, not deleted.
 	sim.RemoveGroupMembers(advisorsGroup.ID, bo.ID)
 	cycle(t, advisors, "Succeeded")
-	g.Expect(record(t, ns.Name, advisors, bo.UserPrincipalName).Active).To(Equal(ptr.To(false)))
+	g.Expect(record(t, ns.Name, advisors, bo.UserPrincipalName).Active).To(Equal(new(false)))
 
 	// 5. The room's account is disabled: active false, computed by the Switch([IsSoftDeleted], …) row.
 	sim.UpdateUser(room.ID, func(u *simulator.User) { u.Disabled = true })
 	mark = len(sim.SCIMRequests())
 	cycle(t, rooms, "Succeeded")
-	g.Expect(record(t, ns.Name, rooms, room.UserPrincipalName).Active).To(Equal(ptr.To(false)))
+	g.Expect(record(t, ns.Name, rooms, room.UserPrincipalName).Active).To(Equal(new(false)))
 	g.Expect(writesSince(mark)).To(ConsistOf(HavePrefix("PATCH ")))
 	disable := lastLog(t, rooms)
 	g.Expect(disable.ProvisioningAction).To(Equal("disable"))
@@ -150,7 +150,7 @@ func TestProvisioningLoop(t *testing.T) {
 	cycle(t, advisors, "Succeeded")
 	boRecord := record(t, ns.Name, advisors, bo.UserPrincipalName)
 	g.Expect(boRecord.DisplayName).To(Equal("Bo Nielsen - bo"))
-	g.Expect(boRecord.Active).To(Equal(ptr.To(true)))
+	g.Expect(boRecord.Active).To(Equal(new(true)))
 
 	// 8. Cecilie joins and is provisioned on demand: her record appears before any cycle.
 	sim.AddGroupMembers(advisorsGroup.ID, cecilie.ID)
@@ -287,10 +287,9 @@ func writesSince(mark int) []string {
 
 func lastLog(t *testing.T, app *v1.ScimApplication) simulator.ProvisioningLog {
 	t.Helper()
-	logs := sim.ProvisioningLogs()
-	for i := len(logs) - 1; i >= 0; i-- {
-		if logs[i].JobID == app.Status.JobID {
-			return logs[i]
+	for _, entry := range slices.Backward(sim.ProvisioningLogs()) {
+		if entry.JobID == app.Status.JobID {
+			return entry
 		}
 	}
 	return simulator.ProvisioningLog{}

@@ -87,24 +87,28 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request, segment
 	case len(segments) >= 2 && segments[0] == "users":
 		s.controlUser(w, r, segments[1], segments[2:], fail)
 	case len(segments) == 4 && segments[0] == "groups" && segments[2] == "members":
-		g, ok := s.FindGroup(segments[1])
-		u, found := s.FindUser(segments[3])
-		switch {
-		case !ok:
-			fail(http.StatusNotFound, "no group "+segments[1])
-		case !found:
-			fail(http.StatusNotFound, "no user "+segments[3])
-		case r.Method == http.MethodPost:
-			s.AddGroupMembers(g.ID, u.ID)
-			writeControl(w, http.StatusOK, map[string]string{"group": g.DisplayName, "added": u.UserPrincipalName})
-		case r.Method == http.MethodDelete:
-			s.RemoveGroupMembers(g.ID, u.ID)
-			writeControl(w, http.StatusOK, map[string]string{"group": g.DisplayName, "removed": u.UserPrincipalName})
-		default:
-			fail(http.StatusBadRequest, "use POST or DELETE")
-		}
+		s.controlMembers(w, r, segments[1], segments[3], fail)
 	default:
 		fail(http.StatusNotFound, "unknown /_sim endpoint; see the simulator's control.go")
+	}
+}
+
+func (s *Simulator) controlMembers(w http.ResponseWriter, r *http.Request, groupKey, userKey string, fail func(int, string)) {
+	g, ok := s.FindGroup(groupKey)
+	u, found := s.FindUser(userKey)
+	switch {
+	case !ok:
+		fail(http.StatusNotFound, "no group "+groupKey)
+	case !found:
+		fail(http.StatusNotFound, "no user "+userKey)
+	case r.Method == http.MethodPost:
+		s.AddGroupMembers(g.ID, u.ID)
+		writeControl(w, http.StatusOK, map[string]string{"group": g.DisplayName, "added": u.UserPrincipalName})
+	case r.Method == http.MethodDelete:
+		s.RemoveGroupMembers(g.ID, u.ID)
+		writeControl(w, http.StatusOK, map[string]string{"group": g.DisplayName, "removed": u.UserPrincipalName})
+	default:
+		fail(http.StatusBadRequest, "use POST or DELETE")
 	}
 }
 

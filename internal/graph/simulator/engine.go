@@ -187,32 +187,10 @@ func (w *exportWork) execute(ctx context.Context, e *scimExporter) exportResult 
 		return finish(e.remove(ctx, w.known.targetID))
 	}
 
-	var resource map[string]any
-	var err error
-	targetID := ""
-	if w.known != nil {
-		targetID = w.known.targetID
-	}
-	if targetID != "" {
-		if resource, err = e.get(ctx, targetID); err != nil {
-			ch.action = actionFor(w, true)
-			return finish(err)
-		}
-		if resource == nil {
-			targetID = "" // deleted in the target behind Entra's back: match again
-		}
-	}
-	if targetID == "" {
-		for _, m := range w.matching {
-			if resource, err = e.lookup(ctx, m.path, m.value); err != nil {
-				ch.action = actionFor(w, false)
-				return finish(err)
-			}
-			if resource != nil {
-				targetID = fmt.Sprint(resource["id"])
-				break
-			}
-		}
+	resource, targetID, err := w.locate(ctx, e)
+	if err != nil {
+		ch.action = actionFor(w, false)
+		return finish(err)
 	}
 	remembered := &exportedObject{targetID: targetID, attrs: w.desired, inScope: w.inScope}
 	switch {
@@ -253,6 +231,25 @@ func (w *exportWork) execute(ctx context.Context, e *scimExporter) exportResult 
 		ch.changes = append(ch.changes, property)
 	}
 	return finish(e.patch(ctx, targetID, changes))
+}
+
+// locate finds the user in the target: by the id the engine remembers (GET /Users/{id}), else by
+// the matching attributes in priority order (GET /Users?filter=). resource is nil when there is none.
+func (w *exportWork) locate(ctx context.Context, e *scimExporter) (map[string]any, string, error) {
+	if w.known != nil && w.known.targetID != "" {
+		resource, err := e.get(ctx, w.known.targetID)
+		if err != nil || resource != nil {
+			return resource, w.known.targetID, err
+		}
+		// Deleted in the target behind Entra's back: match again.
+	}
+	for _, m := range w.matching {
+		resource, err := e.lookup(ctx, m.path, m.value)
+		if err != nil || resource != nil {
+			return resource, fmt.Sprint(resource["id"]), err
+		}
+	}
+	return nil, "", nil
 }
 
 func actionFor(w *exportWork, found bool) string {

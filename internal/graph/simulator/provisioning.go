@@ -99,6 +99,18 @@ func (s *Simulator) RunCycle(ctx context.Context, jobID string) (TaskExecution, 
 		return *j.status.LastExecution, nil
 	}
 
+	return s.exportCycle(ctx, jobID, began, baseAddress, token)
+}
+
+// exportCycle is the part of a cycle after a successful connection test: plan under the lock,
+// send the requests without it, apply the results under it again.
+func (s *Simulator) exportCycle(ctx context.Context, jobID string, began time.Time, baseAddress, token string) (TaskExecution, error) {
+	s.mu.Lock()
+	sp, j := s.jobByIDLocked(jobID)
+	s.mu.Unlock()
+	if j == nil {
+		return TaskExecution{}, fmt.Errorf("run cycle of %q: %w", jobID, ErrJobNotFound)
+	}
 	var execution *TaskExecution
 	var work []exportWork
 	var exporter *scimExporter
