@@ -156,6 +156,7 @@ func TestProvisioningLoop(t *testing.T) {
 	sim.AddGroupMembers(advisorsGroup.ID, cecilie.ID)
 	job, _ := sim.Job(advisors.Status.JobID)
 	cycleBefore := job.Status.LastExecution.ActivityIdentifier
+	mark = len(sim.SCIMRequests())
 	annotate(t, advisors, v1.ProvisionOnDemandAnnotation, cecilie.UserPrincipalName)
 	g.Eventually(func(g Gomega) {
 		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(advisors), advisors)).To(Succeed())
@@ -165,7 +166,7 @@ func TestProvisioningLoop(t *testing.T) {
 	result := advisors.Status.OnDemand.Results[0]
 	g.Expect(result.Result).To(Equal("Success"), result.Details)
 	g.Expect(result.Action).To(Equal("Create"))
-	g.Expect(result.Details).To(ContainSubstring("POST "))
+	g.Expect(requestsSince(mark)).To(ConsistOf(HavePrefix("GET /advisors/scim/Users?filter="), HavePrefix("POST /advisors/scim/Users")))
 	g.Expect(record(t, ns.Name, advisors, cecilie.UserPrincipalName).ExternalID).To(Equal(cecilie.ID))
 	job, _ = sim.Job(advisors.Status.JobID)
 	g.Expect(job.Status.LastExecution.ActivityIdentifier).To(Equal(cycleBefore), "no cycle ran")

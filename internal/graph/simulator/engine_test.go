@@ -365,7 +365,9 @@ func TestProvisionOnDemandExportsForReal(t *testing.T) {
 	g.Expect(resp.status).To(Equal(http.StatusOK), string(resp.raw))
 	key := decodeJSONString(g, resp.body["key"])
 	g.Expect(key["result"]).To(Equal("Success"))
-	g.Expect(key["details"]).To(HaveKeyWithValue("scimRequests", ContainSubstring("POST /advisors/scim/Users?aadOptscim062020 -> 201")))
+	// The value, a provisioning-log-like object, lists the SCIM requests in its export step.
+	steps := decodeJSONString(g, resp.body["value"])["provisioningSteps"].([]any)
+	g.Expect(steps[len(steps)-1]).To(HaveKeyWithValue("details", HaveKeyWithValue("SCIMRequests", ContainSubstring("POST /advisors/scim/Users?aadOptscim062020 -> 201"))))
 	g.Expect(f.scim.user("bo.nielsen@bank.dk")).To(HaveKeyWithValue("active", true))
 	f.scim.take()
 

@@ -184,9 +184,6 @@ func (s *Simulator) provisionGroupOnDemandLocked(sp *servicePrincipal, j *job, g
 // onDemandKey renders the "key" string: the result and its details.
 func onDemandKey(ch exportChange) string {
 	result := map[string]any{"result": "Success", "details": map[string]string{}}
-	if len(ch.requests) > 0 {
-		result["details"] = map[string]string{"scimRequests": requestsText(ch.requests)}
-	}
 	switch ch.status {
 	case "skipped":
 		result["result"] = "Skipped"
