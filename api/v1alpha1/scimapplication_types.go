@@ -350,6 +350,42 @@ type ScimApplicationStatus struct {
 	// an event.
 	// +optional
 	LastProvisioningEventTime *metav1.Time `json:"lastProvisioningEventTime,omitempty"`
+
+	// reportedProvisioningLogIDs are the ids of the provisioning-log failures already reported, newest
+	// last. Log times have second precision, so failures of the same second are told apart by id.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=128
+	ReportedProvisioningLogIDs []string `json:"reportedProvisioningLogIDs,omitempty"`
+
+	// provisioningFailures are the most recent users Entra failed to provision, newest last.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	ProvisioningFailures []ProvisioningFailure `json:"provisioningFailures,omitempty"`
+}
+
+// ProvisioningFailure is one user Entra failed to provision, from its provisioning logs.
+type ProvisioningFailure struct {
+	// user is the Entra user, by user principal name.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	User string `json:"user,omitempty"`
+
+	// action is what Entra tried: create, update, disable or delete.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Action string `json:"action,omitempty"`
+
+	// error is Entra's error code and reason, as "<code>: <reason>".
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Error string `json:"error,omitempty"`
+
+	// time is when Entra logged the failure.
+	// +optional
+	Time *metav1.Time `json:"time,omitempty"`
 }
 
 // ApplicationOrigin is who created the Entra application.
@@ -513,6 +549,8 @@ type JobQuarantine struct {
 // +kubebuilder:printcolumn:name="Tenant",type=string,JSONPath=`.spec.tenantRef.name`
 // +kubebuilder:printcolumn:name="Job",type=string,JSONPath=`.status.job.state`
 // +kubebuilder:printcolumn:name="Last Sync",type=date,JSONPath=`.status.job.lastSuccessfulSync`
+// +kubebuilder:printcolumn:name="Exported",type=integer,JSONPath=`.status.job.lastExecution.processed`
+// +kubebuilder:printcolumn:name="Failed",type=integer,JSONPath=`.status.job.lastExecution.failed`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
 // +kubebuilder:printcolumn:name="Tenant URL",type=string,JSONPath=`.status.tenantURL`,priority=1

@@ -96,7 +96,12 @@ func run() error {
 Local control plane ready in %s (kube-apiserver %s).
 %s
   %s --kubeconfig %s get scimtenants,scimapplications,advisors,rooms
-SCIM endpoint: http://%s/advisors/scim and /rooms/scim (tokens in config/samples), e.g. Entra's test connection:
+Entra's first provisioning cycle runs about 20 s after the operator starts each job (then every 2 min):
+  %[4]s --kubeconfig %[5]s get advisors,rooms
+Change the local Entra while it runs, then run a cycle (or wait for one):
+  go run ./hack/entra users
+  go run ./hack/entra disable bo.nielsen@contoso.example && go run ./hack/entra cycle
+SCIM endpoint: http://%[6]s/advisors/scim and /rooms/scim (tokens in config/samples), e.g. Entra's test connection:
   curl -H 'Authorization: Bearer local-advisors-token-change-me-0123456789abcdef' \
     'http://%s/advisors/scim/Users?filter=userName+eq+%%2200000000-0000-0000-0000-000000000000%%22'
 Stop with Ctrl-C.
@@ -143,8 +148,10 @@ func runManager(ctx context.Context, binary, kubeconfig string, args []string) e
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	// Die with devcluster even if it is killed without a chance to clean up.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	// Die with devcluster even if it is killed without a chance to clean up. Its own process group
+	// keeps the terminal's Ctrl-C from reaching it directly: it gets exactly one SIGTERM from us, as a
+	// second signal makes controller-runtime exit with status 1.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", binary, err)
 	}

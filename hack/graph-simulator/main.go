@@ -83,7 +83,7 @@ func main() {
 	flag.DurationVar(&o.secretsReadLag, "secrets-read-lag", 0, "how long GET secrets returns the previous set after a PUT")
 	flag.IntVar(&o.transientStatus, "transient-status", http.StatusForbidden, "status (403 or 409) of transient synchronization write failures")
 	flag.IntVar(&o.transientWriteFailures, "transient-failures", 0, "synchronization writes answered -transient-status on each new service principal")
-	flag.BoolVar(&o.scimProbe, "scim-probe", true, "call the pushed SCIM endpoint on test connection and each cycle, like Entra")
+	flag.BoolVar(&o.scimProbe, "scim-probe", true, "call the pushed SCIM endpoint on test connection, and export users to it in cycles and provision on demand, like Entra")
 	flag.BoolVar(&o.scimProbeInsecure, "scim-probe-insecure", false, "do not verify the SCIM endpoint's TLS certificate")
 	flag.DurationVar(&o.cycleFirstDelay, "cycle-first-delay", 20*time.Second, "delay between start and the first provisioning cycle")
 	flag.DurationVar(&o.cycleInterval, "cycle-interval", 40*time.Minute, "interval between provisioning cycles (0: cycles only on demand)")

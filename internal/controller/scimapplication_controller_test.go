@@ -446,6 +446,9 @@ func TestProvisioningFailuresBecomeEvents(t *testing.T) {
 		g.Expect(app.Status.Job.LastExecution).NotTo(BeNil())
 		g.Expect(app.Status.Job.LastExecution.State).To(Equal("EntryLevelErrors"))
 		g.Expect(app.Status.LastProvisioningEventTime).NotTo(BeNil())
+		g.Expect(app.Status.ProvisioningFailures).To(ConsistOf(And(
+			HaveField("User", userAnna.UserPrincipalName), HaveField("Error", ContainSubstring("SystemForCrossDomainIdentityManagementBadResponse")))))
+		g.Expect(app.Status.ReportedProvisioningLogIDs).To(HaveLen(1))
 	}).WithTimeout(30 * time.Second).Should(Succeed())
 
 	// Further polls find no new failure: no second event.

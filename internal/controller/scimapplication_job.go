@@ -168,23 +168,55 @@ func (r *ScimApplicationReconciler) reconcileHealth(ctx context.Context, s *appS
 	}
 	since := time.Now().Add(-24 * time.Hour)
 	if t := app.Status.LastProvisioningEventTime; t != nil {
-		since = t.Time
+		// Log times have second precision: read the last reported second again, skip known ids.
+		since = t.Add(-time.Second)
 	}
-	failures, err := s.graph.ListProvisioningFailures(ctx, app.Status.JobID, since, 20)
+	failures, err := s.graph.ListProvisioningFailures(ctx, app.Status.JobID, since, maxReportedLogIDs/2)
 	if err != nil {
 		// The logs need AuditLog.Read.All and a P1 licence; their absence must not fail the reconcile.
 		r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, "ProvisioningLogsUnavailable", "ListProvisioningLogs",
 			"Reading the provisioning logs failed (needs AuditLog.Read.All): %v", err)
 		return nil
 	}
-	for _, f := range slices.Backward(failures) { // oldest first, so events read in order
+	reportFailures(app, failures, func(f graph.ProvisioningEvent) {
 		r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, "ProvisioningFailed", "Provision",
 			"%s of %s failed: %s: %s", f.Action, f.SourceDisplayName, f.ErrorCode, truncate(f.Reason, 512))
-		if t := metav1.NewTime(f.ActivityDateTime); app.Status.LastProvisioningEventTime == nil || app.Status.LastProvisioningEventTime.Before(&t) {
+	})
+	return nil
+}
+
+// maxReportedLogIDs bounds status.reportedProvisioningLogIDs; maxFailuresInStatus bounds
+// status.provisioningFailures.
+const (
+	maxReportedLogIDs   = 64
+	maxFailuresInStatus = 10
+)
+
+// reportFailures reports each failure not reported before (by provisioning-log id), oldest first,
+// and records it in the status.
+func reportFailures(app *v1.ScimApplication, failures []graph.ProvisioningEvent, report func(graph.ProvisioningEvent)) {
+	for _, f := range slices.Backward(failures) { // oldest first, so events read in order
+		if f.ID != "" && slices.Contains(app.Status.ReportedProvisioningLogIDs, f.ID) {
+			continue
+		}
+		report(f)
+		if f.ID != "" {
+			app.Status.ReportedProvisioningLogIDs = append(app.Status.ReportedProvisioningLogIDs, truncate(f.ID, 128))
+		}
+		t := metav1.NewTime(f.ActivityDateTime)
+		app.Status.ProvisioningFailures = append(app.Status.ProvisioningFailures, v1.ProvisioningFailure{
+			User: truncate(f.SourceDisplayName, 256), Action: truncate(f.Action, 64), Error: truncate(joinError(f.ErrorCode, f.Reason), 1024), Time: &t,
+		})
+		if app.Status.LastProvisioningEventTime == nil || app.Status.LastProvisioningEventTime.Before(&t) {
 			app.Status.LastProvisioningEventTime = &t
 		}
 	}
-	return nil
+	if n := len(app.Status.ReportedProvisioningLogIDs); n > maxReportedLogIDs {
+		app.Status.ReportedProvisioningLogIDs = slices.Clone(app.Status.ReportedProvisioningLogIDs[n-maxReportedLogIDs:])
+	}
+	if n := len(app.Status.ProvisioningFailures); n > maxFailuresInStatus {
+		app.Status.ProvisioningFailures = slices.Clone(app.Status.ProvisioningFailures[n-maxFailuresInStatus:])
+	}
 }
 
 // newUnsuccessfulCycle reports a cycle that ended since the last look and did not fully succeed.

@@ -1,6 +1,9 @@
 package simulator
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // User is a directory user the simulator can resolve, assign and provision. Field names
 // follow Graph; the synchronization attribute names (physicalDeliveryOfficeName,
@@ -252,7 +255,7 @@ func (s *Simulator) principalLocked(id string) (principalType, displayName strin
 // attribute names, and IsSoftDeleted true when the user is deleted, disabled or out of scope.
 func (u *User) syncAttributes(inScope bool) map[string]string {
 	softDeleted := u.SoftDeleted || u.Disabled || !inScope
-	return map[string]string{
+	attributes := map[string]string{
 		"objectId":                   u.ID,
 		"userPrincipalName":          u.UserPrincipalName,
 		"displayName":                u.DisplayName,
@@ -269,6 +272,19 @@ func (u *User) syncAttributes(inScope bool) map[string]string {
 		"accountEnabled":             boolString(!u.Disabled),
 		"IsSoftDeleted":              boolString(softDeleted),
 	}
+	// Source attributes the simulated directory does not model are always null.
+	for _, name := range unmodelledUserAttributes {
+		attributes[name] = ""
+	}
+	return attributes
+}
+
+// unmodelledUserAttributes are the source User attributes of the schema that User has no field
+// for; mappings may use them and evaluate them as null.
+var unmodelledUserAttributes = []string{
+	"streetAddress", "city", "state", "postalCode", "country", "telephoneNumber", "facsimileTelephoneNumber",
+	"companyName", "userType", "usageLocation", "onPremisesSamAccountName", "extensionAttribute1",
+	"appRoleAssignments", "proxyAddresses", "manager",
 }
 
 func (g *Group) syncAttributes() map[string]string {
@@ -285,4 +301,68 @@ func boolString(b bool) string {
 		return "True"
 	}
 	return "False"
+}
+
+// RemoveGroupMembers removes users (by id) from a group; false when the group is unknown.
+func (s *Simulator) RemoveGroupMembers(groupID string, userIDs ...string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, ok := s.groups[groupID]
+	if ok {
+		g.Members = slices.DeleteFunc(g.Members, func(id string) bool { return slices.Contains(userIDs, id) })
+	}
+	return ok
+}
+
+// DeleteUser hard-deletes a user (purged from the recycle bin): the next cycle DELETEs it from
+// the SCIM endpoints that it was exported to. Soft deletion is UpdateUser with SoftDeleted.
+// False when the id is unknown.
+func (s *Simulator) DeleteUser(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[id]; !ok {
+		return false
+	}
+	delete(s.users, id)
+	s.userOrder = slices.DeleteFunc(s.userOrder, func(u string) bool { return u == id })
+	for _, g := range s.groups {
+		g.Members = slices.DeleteFunc(g.Members, func(u string) bool { return u == id })
+	}
+	return true
+}
+
+// FindUser returns a copy of a user by object id or userPrincipalName (case-insensitive),
+// including soft-deleted users.
+func (s *Simulator) FindUser(key string) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := s.users[key]; ok {
+		return *u, true
+	}
+	for _, id := range s.userOrder {
+		if u := s.users[id]; strings.EqualFold(u.UserPrincipalName, key) {
+			return *u, true
+		}
+	}
+	return User{}, false
+}
+
+// FindGroup returns a copy of a group by object id or display name (the first of that name).
+func (s *Simulator) FindGroup(key string) (Group, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	copyOf := func(g *Group) Group {
+		out := *g
+		out.Members = slices.Clone(g.Members)
+		return out
+	}
+	if g, ok := s.groups[key]; ok {
+		return copyOf(g), true
+	}
+	for _, id := range s.groupOrder {
+		if g := s.groups[id]; strings.EqualFold(g.DisplayName, key) {
+			return copyOf(g), true
+		}
+	}
+	return Group{}, false
 }

@@ -34,6 +34,42 @@ var functionParameterNames = map[string][]string{
 	"StripSpaces":             {"source"},
 	"SingleAppRoleAssignment": {"source"},
 	"Replace":                 {"source", "oldValue", "regexPattern", "regexGroupName", "replacementValue", "replacementAttributeName", "template"},
+	"IIF":                     {"condition", "valueIfTrue", "valueIfFalse"},
+}
+
+// evaluableFunctions are the functions the provisioning engine computes. A mapping that uses
+// any other function fails the user it is evaluated for: the simulator never guesses.
+var evaluableFunctions = map[string]bool{
+	"Switch": true, "Join": true, "Not": true, "Append": true, "ToLower": true, "ToUpper": true,
+	"Coalesce": true, "StripSpaces": true, "IIF": true,
+}
+
+// checkEvaluable reports the first part of the tree the engine cannot compute against the
+// source attributes: an unknown function, an unknown source attribute or an unknown type.
+func (m *mappingSource) checkEvaluable(attributes map[string]string) error {
+	if m == nil {
+		return nil
+	}
+	switch m.Type {
+	case "Attribute":
+		if _, ok := attributes[m.Name]; !ok {
+			return fmt.Errorf("the source attribute '%s' is not known to the provisioning engine", m.Name)
+		}
+		return nil
+	case "Constant":
+		return nil
+	case "Function":
+		if !evaluableFunctions[m.Name] {
+			return fmt.Errorf("the function '%s' in '%s' cannot be evaluated", m.Name, m.Expression)
+		}
+		for _, p := range m.Parameters {
+			if err := p.Value.checkEvaluable(attributes); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("the mapping source type '%s' cannot be evaluated", m.Type)
 }
 
 // parseExpression turns "[attr]", "\"constant\"" or "Func(arg, , arg)" into the source
@@ -256,6 +292,12 @@ func (m *mappingSource) evaluateFunction(attributes map[string]string) (string, 
 	case "StripSpaces":
 		v, ok := args.first("source", attributes)
 		return strings.ReplaceAll(v, " ", ""), ok
+	case "IIF":
+		condition, _ := args.first("condition", attributes)
+		if strings.EqualFold(condition, "true") {
+			return args.first("valueIfTrue", attributes)
+		}
+		return args.first("valueIfFalse", attributes)
 	}
 	// Functions without a modelled evaluation pass their source through.
 	return args.first("source", attributes)

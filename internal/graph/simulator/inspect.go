@@ -121,10 +121,30 @@ func (s *Simulator) Exported(jobID string) map[string]map[string]string {
 		return nil
 	}
 	out := make(map[string]map[string]string, len(j.exported))
-	for id, attrs := range j.exported {
-		out[id] = maps.Clone(attrs)
+	for id, known := range j.exported {
+		out[id] = maps.Clone(known.attrs)
 	}
 	return out
+}
+
+// ExportedTargetID returns the id the SCIM endpoint gave a source object, as the job
+// remembers it; empty when the job has not exported the object.
+func (s *Simulator) ExportedTargetID(jobID, sourceID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, j := s.jobByIDLocked(jobID)
+	if j == nil || j.exported[sourceID] == nil {
+		return ""
+	}
+	return j.exported[sourceID].targetID
+}
+
+// SCIMRequests returns every request the provisioning engine sent to SCIM endpoints (cycles
+// and provision on demand, not test connections), oldest first.
+func (s *Simulator) SCIMRequests() []SCIMRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]SCIMRequest(nil), s.scimRequests...)
 }
 
 // ProvisioningLogs returns every provisioning log entry, oldest first.

@@ -49,7 +49,11 @@ func (s *Simulator) handleProvisionOnDemand(c *call) {
 			c.badRequest(fmt.Sprintf("The object '%s' of type 'User' was not found in the source directory.", subject.ObjectID))
 			return
 		}
-		ch = s.provisionUserOnDemandLocked(sp, j, u)
+		var work *exportWork
+		ch, work = s.planUserOnDemandLocked(sp, j, u)
+		if work != nil {
+			ch = s.exportOnDemandLocked(c, sp, j, work)
+		}
 	case "Group":
 		g := s.groups[subject.ObjectID]
 		if g == nil {
@@ -94,27 +98,49 @@ func (s *Simulator) admitOnDemandLocked(c *call, j *job) bool {
 	return true
 }
 
-func (s *Simulator) provisionUserOnDemandLocked(sp *servicePrincipal, j *job, u *User) exportChange {
+// planUserOnDemandLocked checks credentials, scope and mapping for a user provisioned on
+// demand; work is nil when the result is already known (skipped or failed).
+func (s *Simulator) planUserOnDemandLocked(sp *servicePrincipal, j *job, u *User) (exportChange, *exportWork) {
 	base := exportChange{sourceID: u.ID, sourceName: u.UserPrincipalName, sourceType: "User", targetType: targetUserObject}
 	if secretValue(sp.secrets, "BaseAddress") == "" || secretValue(sp.secrets, "SecretToken") == "" {
 		base.action, base.status, base.reason = "other", "failure", "Admin credentials (BaseAddress, SecretToken) are not saved for this application."
-		return base
+		return base, nil
 	}
 	if !s.inScopeLocked(sp, u.ID) {
 		base.action, base.status = "other", "skipped"
 		base.reason = "The user is not assigned to the application and the job only synchronizes assigned users and groups."
-		return base
+		return base, nil
 	}
 	om, err := j.mappingFor("User")
 	if err != nil || !om.Enabled {
 		base.action, base.status, base.reason = "other", "skipped", "The User object mapping is disabled."
-		return base
+		return base, nil
 	}
-	ch := s.exportUserLocked(j, u, om, true)
-	if ch.action == "other" {
-		ch.status, ch.reason = "skipped", "RedundantExport"
+	inScope := !u.SoftDeleted && !u.Disabled
+	work, needed := s.planUserLocked(j, om, u, inScope, true)
+	if !needed {
+		base.action, base.status, base.reason = "other", "skipped", "The user is not in the target system and is not in scope."
+		return base, nil
 	}
-	return ch
+	return base, &work
+}
+
+// exportOnDemandLocked sends the work's requests with s.mu released, as a cycle does, and
+// records the result in the job's memory. Provision on demand always uses the legacy PATCH
+// shape: the aadOptscim062020 flag does not apply to it. Caller holds s.mu.
+func (s *Simulator) exportOnDemandLocked(c *call, sp *servicePrincipal, j *job, work *exportWork) exportChange {
+	exporter, err := newSCIMExporter(s.exportClientLocked(), secretValue(sp.secrets, "BaseAddress"), secretValue(sp.secrets, "SecretToken"), j.id, s.now)
+	if err != nil {
+		return exportChange{sourceID: work.sourceID, sourceName: work.sourceName, sourceType: "User", targetType: work.targetType,
+			action: "other", status: "failure", reason: err.Error(), errorCode: CodeInvalidCredentials}
+	}
+	exporter.onDemand = true
+	s.mu.Unlock()
+	result := work.execute(c.r.Context(), exporter)
+	s.mu.Lock()
+	s.scimRequests = append(s.scimRequests, exporter.requests...)
+	applyResultLocked(j, result)
+	return result.change
 }
 
 // provisionGroupOnDemandLocked exports an assigned group with the Group object mapping.
@@ -135,7 +161,11 @@ func (s *Simulator) provisionGroupOnDemandLocked(sp *servicePrincipal, j *job, g
 	}
 	target := applyMapping(om, g.syncAttributes())
 	previous, known := j.exported[g.ID]
-	ch.changes = diffAttributes(previous, target)
+	if known {
+		ch.changes = diffAttributes(previous.attrs, target)
+	} else {
+		ch.changes = diffAttributes(nil, target)
+	}
 	ch.status = "success"
 	switch {
 	case !known:
@@ -146,7 +176,8 @@ func (s *Simulator) provisionGroupOnDemandLocked(sp *servicePrincipal, j *job, g
 	default:
 		ch.action = "update"
 	}
-	j.exported[g.ID] = target
+	// Groups are not provisioned to &Money; the simulator only remembers the mapped values.
+	j.exported[g.ID] = &exportedObject{targetID: ch.targetID, attrs: target, inScope: true}
 	return ch
 }
 
@@ -157,13 +188,17 @@ func onDemandKey(ch exportChange) string {
 	case "skipped":
 		result["result"] = "Skipped"
 		if ch.reason == "RedundantExport" {
-			result["details"] = map[string]string{"errorCode": "RedundantExport", "errorMessage": "The target object is already up to date."}
+			result["details"] = map[string]string{"errorCode": "RedundantExport", "errorMessage": "The target object is already up to date.", "scimRequests": requestsText(ch.requests)}
 		} else {
 			result["details"] = map[string]string{"errorCode": "NotEffectivelyEntitled", "errorMessage": ch.reason}
 		}
 	case "failure":
 		result["result"] = "Failure"
-		result["details"] = map[string]string{"errorCode": CodeInvalidCredentials, "errorMessage": ch.reason}
+		code := ch.errorCode
+		if code == "" {
+			code = CodeInvalidCredentials
+		}
+		result["details"] = map[string]string{"errorCode": code, "errorMessage": ch.reason, "scimRequests": requestsText(ch.requests)}
 	}
 	return mustJSONString(result)
 }

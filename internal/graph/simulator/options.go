@@ -29,6 +29,7 @@ type config struct {
 	rejectGzip      bool
 
 	probe               SCIMProbe
+	exportClient        *http.Client
 	cycleFirstDelay     time.Duration
 	cycleInterval       time.Duration
 	automaticCycles     bool
@@ -143,9 +144,24 @@ func WithGzipRejected() Option { return func(c *config) { c.rejectGzip = true } 
 // SecretToken non-empty. Use HTTPSCIMProbe to call the endpoint like Entra does.
 func WithSCIMProbe(p SCIMProbe) Option { return func(c *config) { c.probe = p } }
 
-// WithHTTPSCIMProbe is WithSCIMProbe(HTTPSCIMProbe(client)); a nil client uses a default one.
+// WithHTTPSCIMProbe is WithSCIMProbe(HTTPSCIMProbe(client)) and WithSCIMExportClient(client):
+// test connection, cycles and provision on demand all call the pushed Tenant URL for real. A
+// nil client uses a default one.
 func WithHTTPSCIMProbe(client *http.Client) Option {
-	return func(c *config) { c.probe = HTTPSCIMProbe(client) }
+	return func(c *config) {
+		if client == nil {
+			client = &http.Client{Timeout: exportTimeout}
+		}
+		c.probe, c.exportClient = HTTPSCIMProbe(client), client
+	}
+}
+
+// WithSCIMExportClient makes the provisioning engine send its SCIM requests (match lookups,
+// POST, PATCH, DELETE) with client to the pushed Tenant URL. Without it (and without
+// WithHTTPSCIMProbe) they go to an in-memory SCIM target inside the simulator. Redirects are
+// never followed, so the Secret Token is only ever sent to the Tenant URL.
+func WithSCIMExportClient(client *http.Client) Option {
+	return func(c *config) { c.exportClient = client }
 }
 
 // WithAutomaticCycles runs provisioning cycles by the clock: the first one firstDelay after

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -44,9 +45,11 @@ const (
 	maxQuarantineBackoff = 24 * time.Hour
 )
 
-// RunCycle runs one provisioning cycle of a started job now: it probes the SCIM endpoint
-// (see WithSCIMProbe), then records success (exporting in-scope users into the simulated
-// target and writing provisioning logs) or failure (and quarantine) in the job status.
+// RunCycle runs one provisioning cycle of a started job now: it tests the connection to the
+// SCIM endpoint (see WithSCIMProbe), then exports every user whose mapped values changed since
+// the last cycle to the endpoint (see the engine in engine.go), records a provisioning log
+// entry per exported user and the counts in the job status. A 401/403 from the endpoint, a
+// failed connection test or a forced fault fail the cycle and quarantine the job.
 func (s *Simulator) RunCycle(ctx context.Context, jobID string) (TaskExecution, error) {
 	s.mu.Lock()
 	_, j := s.jobByIDLocked(jobID)
@@ -68,31 +71,198 @@ func (s *Simulator) RunCycle(ctx context.Context, jobID string) (TaskExecution, 
 	forced := j.pendingQuarantine
 	j.pendingQuarantine = nil
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		j.cycleRunning = false
+		s.mu.Unlock()
+	}()
 
 	began := s.now()
 	var probeErr error
 	if forced == nil {
 		probeErr = s.probeSCIM(ctx, "cycle", baseAddress, token)
 	}
+	if forced != nil || probeErr != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		sp, j = s.jobByIDLocked(jobID)
+		if j == nil {
+			return TaskExecution{}, fmt.Errorf("run cycle of %q: %w", jobID, ErrJobNotFound)
+		}
+		if forced != nil {
+			syncErr := forced.syncError()
+			s.recordExecutionFailureLocked(j, began, syncErr)
+			s.quarantineLocked(sp, j, forced.reason(), syncErr)
+		} else {
+			s.recordFailureLocked(sp, j, began, cycleFailureError(probeErr))
+		}
+		return *j.status.LastExecution, nil
+	}
+
+	return s.exportCycle(ctx, jobID, began, baseAddress, token)
+}
+
+// exportCycle is the part of a cycle after a successful connection test: plan under the lock,
+// send the requests without it, apply the results under it again.
+func (s *Simulator) exportCycle(ctx context.Context, jobID string, began time.Time, baseAddress, token string) (TaskExecution, error) {
+	s.mu.Lock()
+	sp, j := s.jobByIDLocked(jobID)
+	s.mu.Unlock()
+	if j == nil {
+		return TaskExecution{}, fmt.Errorf("run cycle of %q: %w", jobID, ErrJobNotFound)
+	}
+	var execution *TaskExecution
+	var work []exportWork
+	var exporter *scimExporter
+	var exporterErr error
+	var tooMany *SyncError
+	func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		execution = &TaskExecution{ActivityIdentifier: s.newGUIDLocked(), State: "Succeeded", TimeBegan: formatTime(began)}
+		work = s.planCycleLocked(j, sp, execution)
+		exporter, exporterErr = newSCIMExporter(s.exportClientLocked(), baseAddress, token, jobID, s.now)
+		if threshold, enabled := deleteThreshold(sp); enabled && !j.forceDeletes && countDeletions(work) > threshold {
+			tooMany = &SyncError{Code: "TooManyDeletes", TenantActionable: true, Message: fmt.Sprintf(
+				"The cycle would disable or delete %d users, more than the accidental deletions threshold of %d. Restart the job with ForceDeletes to let them through.",
+				countDeletions(work), threshold)}
+		}
+		j.forceDeletes = false
+	}()
+	if tooMany != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.recordExecutionFailureLocked(j, began, tooMany)
+		s.quarantineLocked(sp, j, QuarantineTooManyDeletes, tooMany)
+		return *j.status.LastExecution, nil
+	}
+
+	var results []exportResult
+	var abort error
+	if exporterErr == nil {
+		for i := range work {
+			r := work[i].execute(ctx, exporter)
+			results = append(results, r)
+			if r.abort != nil {
+				abort = r.abort
+				break
+			}
+		}
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j.cycleRunning = false
+	if exporter != nil {
+		s.scimRequests = append(s.scimRequests, exporter.requests...)
+	}
 	sp, j = s.jobByIDLocked(jobID)
 	if j == nil {
 		return TaskExecution{}, fmt.Errorf("run cycle of %q: %w", jobID, ErrJobNotFound)
 	}
+	for _, r := range results {
+		applyResultLocked(j, r)
+		r.change.cycleID, r.change.initiatedBy = execution.ActivityIdentifier, "Azure AD Provisioning Service"
+		if r.abort != nil {
+			s.appendLogLocked(sp, j, r.change, began)
+			continue
+		}
+		countResult(execution, r)
+		if r.change.action != "other" && r.change.status != "skipped" {
+			s.appendLogLocked(sp, j, r.change, began)
+		}
+	}
 	switch {
-	case forced != nil:
-		syncErr := forced.syncError()
-		s.recordExecutionFailureLocked(j, began, syncErr)
-		s.quarantineLocked(sp, j, forced.reason(), syncErr)
-	case probeErr != nil:
-		s.recordFailureLocked(sp, j, began, cycleFailureError(probeErr))
+	case exporterErr != nil:
+		s.recordFailureLocked(sp, j, began, cycleFailureError(&SCIMProbeError{URL: baseAddress, Err: exporterErr}))
+	case abort != nil:
+		var statusErr *scimStatusError
+		_ = errors.As(abort, &statusErr)
+		s.recordFailureLocked(sp, j, began, cycleFailureError(&SCIMProbeError{URL: statusErr.URL, StatusCode: statusErr.StatusCode, Err: abort}))
 	default:
-		s.recordSuccessLocked(sp, j, began)
+		s.recordSuccessLocked(j, execution)
 	}
 	return *j.status.LastExecution, nil
+}
+
+// planCycleLocked lists the work of a cycle: every user whose mapped values changed, every
+// exported user that left scope, every exported user that was hard-deleted. It counts the
+// imported and entitled users into execution. Caller holds s.mu.
+func (s *Simulator) planCycleLocked(j *job, sp *servicePrincipal, execution *TaskExecution) []exportWork {
+	userMapping, err := j.mappingFor("User")
+	if err != nil || !userMapping.Enabled {
+		return nil
+	}
+	var work []exportWork
+	for _, id := range s.userOrder {
+		u := s.users[id]
+		execution.CountImported++
+		inScope := s.inScopeLocked(sp, id) && !u.SoftDeleted && !u.Disabled
+		if inScope {
+			execution.CountEntitled++
+			execution.CountEntitledForProvisioning++
+		}
+		if w, needed := s.planUserLocked(j, userMapping, u, inScope, false); needed {
+			work = append(work, w)
+		}
+	}
+	var deleted []string
+	for id := range j.exported {
+		if _, exists := s.users[id]; !exists && !s.isGroupLocked(id) {
+			deleted = append(deleted, id)
+		}
+	}
+	sort.Strings(deleted)
+	for _, id := range deleted {
+		work = append(work, planDelete(id, j.exported[id], userMapping.TargetObjectName))
+	}
+	return work
+}
+
+// deleteThreshold reads the accidental-deletions threshold from SyncNotificationSettings.
+func deleteThreshold(sp *servicePrincipal) (int, bool) {
+	var settings struct {
+		DeleteThresholdEnabled any `json:"DeleteThresholdEnabled"`
+		DeleteThresholdValue   any `json:"DeleteThresholdValue"`
+	}
+	if json.Unmarshal([]byte(secretValue(sp.secrets, "SyncNotificationSettings")), &settings) != nil {
+		return 0, false
+	}
+	enabled := strings.EqualFold(fmt.Sprint(settings.DeleteThresholdEnabled), "true")
+	value, err := strconv.Atoi(fmt.Sprint(settings.DeleteThresholdValue))
+	return value, enabled && err == nil && value > 0
+}
+
+// countDeletions counts the disables and deletes a cycle would export.
+func countDeletions(work []exportWork) int {
+	n := 0
+	for _, w := range work {
+		if w.hardDeleted || (!w.inScope && w.failed == nil) {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Simulator) isGroupLocked(id string) bool {
+	_, ok := s.groups[id]
+	return ok
+}
+
+// countResult adds one export's outcome to the cycle's counts.
+func countResult(execution *TaskExecution, r exportResult) {
+	for _, req := range r.change.requests {
+		if req.IsWrite() {
+			execution.CountExports++
+		}
+	}
+	switch {
+	case r.change.status == "failure":
+		execution.CountEscrowed++
+		execution.CountEscrowedRaw++
+		execution.State = "EntryLevelErrors"
+	case r.change.action != "other" && r.change.status == "success":
+		execution.CountExported++
+	}
 }
 
 // ExportFailure is how the SCIM target rejects a user in a cycle.
@@ -225,45 +395,9 @@ func (s *Simulator) notifyLocked(sp *servicePrincipal, j *job, reason string, sy
 	s.notifications = append(s.notifications, Notification{Time: s.now(), JobID: j.id, Recipients: recipients, Subject: subject})
 }
 
-func (s *Simulator) recordSuccessLocked(sp *servicePrincipal, j *job, began time.Time) {
-	activityID := s.newGUIDLocked()
-	execution := &TaskExecution{ActivityIdentifier: activityID, State: "Succeeded", TimeBegan: formatTime(began)}
-	userMapping, err := j.mappingFor("User")
-	if err == nil && userMapping.Enabled {
-		for _, id := range s.userOrder {
-			u := s.users[id]
-			execution.CountImported++
-			inScope := s.inScopeLocked(sp, id) && !u.SoftDeleted
-			if inScope {
-				execution.CountEntitled++
-				execution.CountEntitledForProvisioning++
-			}
-			_, known := j.exported[id]
-			if !inScope && !known {
-				continue
-			}
-			if failure, failing := s.exportFailures[id]; failing && inScope {
-				// The target rejected the user: an escrow, a failure log entry, and a cycle that
-				// ends with entry-level errors instead of success.
-				ch := exportChange{action: "create", status: "failure", reason: failure.Reason, errorCode: failure.ErrorCode,
-					sourceID: u.ID, sourceName: u.UserPrincipalName, sourceType: "User", targetType: userMapping.TargetObjectName,
-					cycleID: activityID, initiatedBy: "Azure AD Provisioning Service"}
-				s.appendLogLocked(sp, j, ch, began)
-				execution.CountEscrowed++
-				execution.CountEscrowedRaw++
-				execution.State = "EntryLevelErrors"
-				continue
-			}
-			ch := s.exportUserLocked(j, u, userMapping, inScope)
-			if ch.action == "other" {
-				continue
-			}
-			ch.cycleID, ch.initiatedBy = activityID, "Azure AD Provisioning Service"
-			s.appendLogLocked(sp, j, ch, began)
-			execution.CountExported++
-			execution.CountExports++
-		}
-	}
+// recordSuccessLocked records a cycle that reached the end; entry-level errors (escrows) keep
+// it from counting as steady state.
+func (s *Simulator) recordSuccessLocked(j *job, execution *TaskExecution) {
 	now := s.now()
 	execution.TimeEnded = formatTime(now)
 	j.status.LastExecution = execution
@@ -274,39 +408,20 @@ func (s *Simulator) recordSuccessLocked(sp *servicePrincipal, j *job, began time
 	j.status.Code = StatusActive
 	j.status.CountSuccessiveCompleteFailures = 0
 	j.status.Quarantine = nil
-	if j.status.SteadyStateFirstAchievedTime == neverTime {
-		j.status.SteadyStateFirstAchievedTime = formatTime(now)
+	if execution.CountEscrowed == 0 {
+		if j.status.SteadyStateFirstAchievedTime == neverTime {
+			j.status.SteadyStateFirstAchievedTime = formatTime(now)
+		}
+		j.status.SteadyStateLastAchievedTime = formatTime(now)
 	}
-	j.status.SteadyStateLastAchievedTime = formatTime(now)
-	j.status.SynchronizedEntryCountByType = []KeyCount{{Key: "User to " + targetUserObject, Value: int64(len(j.exported))}}
+	users := int64(0)
+	for id := range j.exported {
+		if !s.isGroupLocked(id) {
+			users++
+		}
+	}
+	j.status.SynchronizedEntryCountByType = []KeyCount{{Key: "User to " + targetUserObject, Value: users}}
 	j.nextCycle = now.Add(s.cfg.cycleInterval)
-}
-
-// exportUserLocked applies the job's user mapping to u and updates the simulated target.
-// Out-of-scope users that were exported before are disabled (active via the Switch on
-// IsSoftDeleted), as Entra does on unassignment.
-func (s *Simulator) exportUserLocked(j *job, u *User, om *objectMapping, inScope bool) exportChange {
-	target := applyMapping(om, u.syncAttributes(inScope))
-	previous, known := j.exported[u.ID]
-	ch := exportChange{
-		sourceID: u.ID, sourceName: u.UserPrincipalName, sourceType: "User",
-		targetType: om.TargetObjectName, status: "success", changes: diffAttributes(previous, target),
-	}
-	switch {
-	case !known:
-		ch.action = "create"
-	case len(ch.changes) == 0:
-		ch.action = "other"
-	case !inScope:
-		ch.action = "disable"
-	default:
-		ch.action = "update"
-	}
-	if ch.action != "other" {
-		j.exported[u.ID] = target
-	}
-	ch.targetID = "scim-" + u.ID
-	return ch
 }
 
 // applyMapping evaluates every attribute mapping of om against source attributes.

@@ -120,6 +120,9 @@ type exportChange struct {
 	targetID    string
 	cycleID     string
 	initiatedBy string
+	// requests are the SCIM requests the change made; scimStatus the status of the last one.
+	requests   []SCIMRequest
+	scimStatus int
 }
 
 // appendLogLocked records a provisioning log entry for a change. Caller holds s.mu.
@@ -159,6 +162,10 @@ func (s *Simulator) appendLogLocked(sp *servicePrincipal, j *job, ch exportChang
 			code = "SimulatedFailure"
 		}
 		entry.ProvisioningStatusInfo.ErrorInformation = &ProvisioningErrorInfo{ErrorCode: code, Reason: ch.reason, ErrorCategory: "failure"}
+		if ch.scimStatus != 0 {
+			details := "StatusCode: " + statusText(ch.scimStatus)
+			entry.ProvisioningStatusInfo.ErrorInformation.AdditionalDetails = &details
+		}
 	}
 	s.provisioningLogs = append(s.provisioningLogs, entry)
 	return entry
@@ -185,7 +192,19 @@ func provisioningSteps(ch exportChange, capitalised bool) []ProvisioningStep {
 		ProvisioningStep{Name: "EntrySynchronizationScoping", ProvisioningStepType: stepType("scoping"), Status: "success",
 			Description: "Determine if " + ch.sourceName + " is in scope.", Details: map[string]string{"Assigned": "True", "IsEffectivelyEntitledForProvisioning": "True"}},
 		ProvisioningStep{Name: "EntryExport" + strings.ToUpper(ch.action[:1]) + ch.action[1:], ProvisioningStepType: stepType("export"), Status: ch.status,
-			Description: "Exported " + ch.sourceName + " to " + targetDirectoryName + ".", Details: map[string]string{}},
+			Description: "Exported " + ch.sourceName + " to " + targetDirectoryName + ".", Details: exportDetails(ch)},
 	)
 	return steps
+}
+
+// exportDetails are the export step's details: the SCIM status code and the requests made.
+func exportDetails(ch exportChange) map[string]string {
+	details := map[string]string{}
+	if ch.scimStatus != 0 {
+		details["StatusCode"] = statusText(ch.scimStatus)
+	}
+	if len(ch.requests) > 0 {
+		details["SCIMRequests"] = requestsText(ch.requests)
+	}
+	return details
 }

@@ -136,3 +136,26 @@ func (s *Simulator) handleGetSecrets(c *call) {
 		"value":          values,
 	})
 }
+
+// SetSecret changes one stored synchronization secret of a service principal, as an admin
+// editing the field in the portal does; an empty value removes it. False when the service
+// principal is unknown.
+func (s *Simulator) SetSecret(servicePrincipalID, key, value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp, ok := s.servicePrincipals[servicePrincipalID]
+	if !ok {
+		return false
+	}
+	kept := sp.secrets[:0:0]
+	for _, p := range sp.secrets {
+		if p.Key != key {
+			kept = append(kept, p)
+		}
+	}
+	if value != "" {
+		kept = append(kept, secretPair{Key: key, Value: value})
+	}
+	sp.secrets = kept
+	return true
+}

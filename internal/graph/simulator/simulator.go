@@ -79,6 +79,10 @@ type Simulator struct {
 	templateRuleID string
 	// exportFailures makes cycles fail to export these users (user id -> failure).
 	exportFailures map[string]ExportFailure
+	// memoryTarget answers exports when no real export client is configured.
+	memoryTarget *memorySCIM
+	// scimRequests are the requests the provisioning engine sent, for inspection.
+	scimRequests []SCIMRequest
 }
 
 // New returns a simulator configured by opts. With no options it simulates one tenant with
@@ -100,6 +104,7 @@ func New(opts ...Option) *Simulator {
 		calls:             map[string]int{},
 		faults:            cfg.faults,
 		exportFailures:    map[string]ExportFailure{},
+		memoryTarget:      newMemorySCIM(),
 	}
 	if cfg.seed != nil {
 		s.rng = mathrand.New(mathrand.NewPCG(*cfg.seed, *cfg.seed^0x9e3779b97f4a7c15))
@@ -142,6 +147,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		c := &call{s: s, w: w, r: r, requestID: requestID}
 		c.fail(http.StatusBadRequest, codeBadRequest, fmt.Sprintf("Invalid request path: %v.", err))
+		return
+	}
+	if len(segments) > 0 && segments[0] == "_sim" {
+		s.serveControl(w, r, segments[1:])
 		return
 	}
 	if len(segments) > 0 && strings.EqualFold(segments[0], "v1.0") {

@@ -17,12 +17,15 @@ type job struct {
 	schedule             Schedule
 	status               JobStatus
 	schema               json.RawMessage
-	// exported maps source object ids to the target attributes last pushed for them.
-	exported          map[string]map[string]string
+	// exported is what the provisioning engine remembers per source object id: the target
+	// id and the values it last exported (Entra keeps this per job).
+	exported          map[string]*exportedObject
 	nextCycle         time.Time
 	pendingQuarantine *QuarantineFault
 	onDemandCalls     []time.Time
 	cycleRunning      bool
+	// forceDeletes lets the next cycle past the accidental-deletions threshold (restart ForceDeletes).
+	forceDeletes bool
 }
 
 var defaultJobSettings = []map[string]string{
@@ -163,7 +166,7 @@ func (s *Simulator) handleCreateJob(c *call) {
 		schedule:   Schedule{Interval: notStartedInterval, State: ScheduleDisabled},
 		status:     newJobStatus(),
 		schema:     s.defaultSchema(body.TemplateID + "." + tenant),
-		exported:   map[string]map[string]string{},
+		exported:   map[string]*exportedObject{},
 	}
 	sp.jobs = append(sp.jobs, j)
 	s.jobOwners[j.id] = sp.id
@@ -292,9 +295,17 @@ func (s *Simulator) handleRestartJob(c *call) {
 	if scopes["Full"] || scopes["Watermark"] {
 		j.status.SteadyStateFirstAchievedTime = neverTime
 		j.status.SteadyStateLastAchievedTime = neverTime
+		// Without a watermark the next cycle re-reads every object it knows from the target.
+		for _, known := range j.exported {
+			known.attrs = nil
+		}
+	}
+	if scopes["ForceDeletes"] {
+		j.forceDeletes = true
+		j.status.Quarantine = nil
 	}
 	if scopes["Full"] || scopes["ConnectorDataStore"] {
-		j.exported = map[string]map[string]string{}
+		j.exported = map[string]*exportedObject{}
 	}
 	if j.schedule.State == ScheduleActive {
 		j.status.Code = StatusNotRun

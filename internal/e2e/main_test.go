@@ -1,0 +1,139 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package e2e proves the product's loop end to end: the real manager (controllers and SCIM
+// endpoint) against a real kube-apiserver and etcd, and the Graph simulator standing in for Entra,
+// whose provisioning cycles call the SCIM endpoint over HTTP as Entra does.
+package e2e
+
+import (
+	"context"
+	"encoding/pem"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"go.uber.org/zap/zapcore"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/andmoney/scim-operator/internal/controller"
+	"github.com/andmoney/scim-operator/internal/graph/msgraph"
+	"github.com/andmoney/scim-operator/internal/graph/simulator"
+	"github.com/andmoney/scim-operator/internal/localcluster"
+	"github.com/andmoney/scim-operator/internal/scim"
+)
+
+const (
+	tenantID     = "0c5d2a7e-3f6b-4b8a-9d51-6e2f1a7c4b90"
+	clientID     = "5a1f3c2e-8b7d-4e6a-a9c0-2d4f6b8e1a37"
+	clientSecret = "e2e-client-secret"
+	pollInterval = 2 * time.Second
+)
+
+var (
+	k8s      client.Client
+	sim      *simulator.Simulator
+	scimBase string
+)
+
+func TestMain(m *testing.M) {
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) (int, error) {
+	flag.Parse()
+	if testing.Verbose() {
+		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(-1))))
+	} else {
+		ctrl.SetLogger(logr.Discard())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cluster, err := localcluster.Start(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = cluster.Stop() }()
+	k8s = cluster.Client
+
+	// Entra: cycles run only when the test says so, and every SCIM call goes over HTTP to the
+	// manager's endpoint.
+	sim = simulator.New(
+		simulator.WithTenantID(tenantID),
+		simulator.WithClientSecret(clientID, clientSecret),
+		simulator.WithHTTPSCIMProbe(&http.Client{Timeout: 10 * time.Second}),
+		simulator.WithProvisionOnDemandRateLimit(0, 0),
+	)
+	simServer := httptest.NewUnstartedServer(sim.Handler())
+	simServer.StartTLS()
+	defer simServer.Close()
+	caFile := filepath.Join(os.TempDir(), fmt.Sprintf("e2e-graph-ca-%d.pem", os.Getpid()))
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: simServer.Certificate().Raw}), 0o600); err != nil {
+		return 0, err
+	}
+	defer func() { _ = os.Remove(caFile) }()
+
+	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
+		Scheme:                 cluster.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return 0, err
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	scimBase = "http://" + listener.Addr().String()
+	scimOpts := scim.DefaultOptions()
+	scimOpts.Listener = listener
+	if err := scim.Setup(mgr, scimOpts); err != nil {
+		return 0, err
+	}
+	factory := msgraph.NewFactory(msgraph.WithRetry(2, 50*time.Millisecond), msgraph.WithMaxRetryAfter(2*time.Second))
+	if err := controller.Setup(ctx, mgr, factory, controller.Options{
+		TestBaseURL:             scimBase,
+		ProductionBaseURL:       "https://api.booking.andmoney.dk",
+		AuthorityHost:           simServer.URL + "/",
+		GraphEndpoint:           simServer.URL + "/v1.0",
+		GraphCAFile:             caFile,
+		PollInterval:            pollInterval,
+		MaxConcurrentReconciles: 4,
+	}); err != nil {
+		return 0, err
+	}
+	mgrDone := make(chan error, 1)
+	go func() { mgrDone <- mgr.Start(ctx) }()
+	code := m.Run()
+	cancel()
+	return code, <-mgrDone
+}
