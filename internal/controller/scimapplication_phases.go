@@ -63,6 +63,11 @@ func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appS
 		// The tenant's status change triggers the next reconcile through the watch.
 		return &stepFailure{outcome: outcome{reason: v1.DependencyNotReadyReason, message: msg, retryAfter: r.PollInterval}, err: errors.New(msg)}
 	}
+	release, ok := r.Graph.slots.tryAcquire(tenant.UID)
+	if !ok {
+		return errTenantBusy
+	}
+	s.release = release
 	gc, err := r.Graph.tenantClient(ctx, r.Client, r.APIReader, tenant)
 	if err != nil {
 		return r.fail(s, v1.ServicePrincipalReadyCondition, err, "")
@@ -73,6 +78,13 @@ func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appS
 		time.Since(created.LastTransitionTime.Time) < replicationWindow
 	return nil
 }
+
+// errTenantBusy ends a reconcile before any Graph call: other reconciles hold all of the tenant's
+// slots (its Graph may be slow), so this one waits in the queue rather than in a worker.
+var errTenantBusy = errors.New("the tenant's Graph is busy with other reconciles")
+
+// tenantBusyRetry is how soon a reconcile that found its tenant busy is tried again.
+const tenantBusyRetry = 2 * time.Second
 
 // reconcileServicePrincipal adopts spec.servicePrincipalID, reuses the one in status, or creates the
 // application from the non-gallery template.
