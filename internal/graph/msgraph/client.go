@@ -17,17 +17,20 @@ limitations under the License.
 // Package msgraph implements graph.Client and graph.Factory with msgraph-sdk-go and azidentity.
 // It is the only package of the operator that imports them.
 //
-// To keep compile time and memory sane (graph-sync.md §10.8) it never imports the SDK's root
-// package nor its users/groups request builders: the adapter is built from msgraph-sdk-go-core,
-// the request builders of serviceprincipals, applicationtemplates and auditlogs are created
-// with their Internal constructors and a "baseurl" path parameter (§10.5-7), the JSON and text
-// (de)serializers are registered here (§10.5-6), and users, groups, applications, secrets GET
-// and the job schema go through raw kiota RequestInformation. The schema is read and written as
-// raw JSON and updated with PUT (§5.4, §10.3): the typed models drop data.
+// To keep compile time and memory sane it never imports the SDK's root package nor its
+// users/groups request builders: the adapter is built from msgraph-sdk-go-core, the request
+// builders of serviceprincipals, applicationtemplates and auditlogs are created with their
+// Internal constructors and a "baseurl" path parameter, the JSON and text (de)serializers are
+// registered here, and users, groups, applications and the job schema go through raw kiota
+// RequestInformation. The schema is read and written as raw JSON and replaced with PUT: the typed
+// models drop data, and Graph answers the SDK's PATCH with 404.
 //
-// Every method makes a single Graph call (plus paging) and returns *graph.Error for Graph's and
-// the sign-in endpoint's errors. 429/503/504 are retried in-line by kiota's RetryHandler
-// honouring Retry-After (see WithRetry, WithMaxRetryAfter); replication lag is the caller's.
+// The methods live with their resource: applications.go (applications and service principals),
+// jobs.go, secrets.go, schema.go, assignments.go, directory.go (users and groups) and logs.go.
+// Each makes one Graph call (plus paging; FindTaggedApplication a second read) and returns
+// *graph.Error for Graph's and the sign-in endpoint's errors. 429/503/504 are retried in-line by
+// kiota's RetryHandler honouring Retry-After up to RetryAfterCap (see WithRetry,
+// WithMaxRetryAfter); replication lag is the caller's.
 package msgraph
 
 import (
