@@ -72,6 +72,12 @@ const (
 	SecretNotFoundReason = "SecretNotFound"
 	// SecretKeyNotFoundReason: a referenced Secret lacks the referenced key, or the value is empty.
 	SecretKeyNotFoundReason = "SecretKeyNotFound"
+	// EndpointNotAllowedReason: the tenant's custom endpoints are on a host the operator's
+	// administrator did not allow (--allowed-custom-endpoints); the operator sends them nothing.
+	EndpointNotAllowedReason = "EndpointNotAllowed"
+	// AudienceNotAllowedReason: the tenant's workload identity audience is not one the operator's
+	// administrator allowed (--allowed-token-audiences); the operator requests no token for it.
+	AudienceNotAllowedReason = "AudienceNotAllowed"
 	// InvalidCredentialsReason: Entra rejected the client secret, certificate or federated token.
 	InvalidCredentialsReason = "InvalidCredentials"
 	// ForbiddenReason: Graph answered 403; the message names the missing application permission.

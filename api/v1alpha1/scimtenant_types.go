@@ -33,6 +33,7 @@ const (
 )
 
 // ScimTenantSpec describes one customer's Microsoft Entra tenant and how the operator signs in to it.
+// +kubebuilder:validation:XValidation:rule="has(self.cloud) && self.cloud == 'Custom' ? has(self.customEndpoints) : !has(self.customEndpoints)",message="customEndpoints must be set when cloud is Custom, and only then"
 type ScimTenantSpec struct {
 	// environment is the &Money environment this tenant's applications provision to: Test or Production.
 	// +required
@@ -58,9 +59,20 @@ type ScimTenantSpec struct {
 	// +required
 	Credentials TenantCredentials `json:"credentials"`
 
-	// cloud overrides the Entra endpoints, for sovereign clouds or a local Graph simulator.
+	// cloud is the Microsoft cloud the tenant lives in, which fixes where the operator signs in and
+	// calls Graph: AzurePublic (login.microsoftonline.com, graph.microsoft.com), AzureUSGovernment
+	// (login.microsoftonline.us, graph.microsoft.us), AzureChina (login.chinacloudapi.cn,
+	// microsoftgraph.chinacloudapi.cn), or Custom with customEndpoints. The operator accepts Custom
+	// endpoints only on hosts its administrator allowed (--allowed-custom-endpoints); otherwise the
+	// tenant is Stalled with reason EndpointNotAllowed.
 	// +optional
-	Cloud *CloudEndpoints `json:"cloud,omitempty"`
+	// +kubebuilder:default=AzurePublic
+	Cloud Cloud `json:"cloud,omitempty"`
+
+	// customEndpoints are the sign-in and Graph endpoints of cloud Custom (a local Graph simulator,
+	// for example). Set exactly when cloud is Custom.
+	// +optional
+	CustomEndpoints *CustomEndpoints `json:"customEndpoints,omitempty"`
 
 	// notifications is the default failure e-mail setting of this tenant's applications. A
 	// ScimApplication's own notifications replace it.
@@ -98,7 +110,9 @@ type WorkloadIdentity struct {
 	ServiceAccountName string `json:"serviceAccountName"`
 
 	// audience of the requested token. Entra expects api://AzureADTokenExchange unless the federated
-	// credential says otherwise.
+	// credential says otherwise. The operator mints tokens only for the audiences its administrator
+	// allowed (--allowed-token-audiences); another audience leaves the tenant Stalled with reason
+	// AudienceNotAllowed.
 	// +optional
 	// +kubebuilder:default="api://AzureADTokenExchange"
 	// +kubebuilder:validation:MinLength=1
@@ -106,20 +120,38 @@ type WorkloadIdentity struct {
 	Audience string `json:"audience,omitempty"`
 }
 
-// CloudEndpoints overrides the Microsoft Entra endpoints.
-type CloudEndpoints struct {
-	// authorityHost is the Entra sign-in endpoint. Default: https://login.microsoftonline.com/.
-	// +optional
-	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
-	AuthorityHost string `json:"authorityHost,omitempty"`
+// Cloud names a Microsoft cloud; each has fixed, well-known sign-in and Graph endpoints.
+// +kubebuilder:validation:Enum=AzurePublic;AzureUSGovernment;AzureChina;Custom
+type Cloud string
 
-	// graphEndpoint is the Microsoft Graph base URL including the version. Default:
-	// https://graph.microsoft.com/v1.0.
-	// +optional
+const (
+	// CloudAzurePublic is Microsoft's global cloud.
+	CloudAzurePublic Cloud = "AzurePublic"
+	// CloudAzureUSGovernment is Microsoft Cloud for US Government (L4: GCC High).
+	CloudAzureUSGovernment Cloud = "AzureUSGovernment"
+	// CloudAzureChina is Microsoft Azure operated by 21Vianet.
+	CloudAzureChina Cloud = "AzureChina"
+	// CloudCustom uses spec.customEndpoints, on hosts the operator's administrator allowed.
+	CloudCustom Cloud = "Custom"
+)
+
+// CustomEndpoints are the Entra endpoints of cloud Custom.
+type CustomEndpoints struct {
+	// authorityHost is the Entra sign-in endpoint, e.g. https://127.0.0.1:8443/. It must use https
+	// and match an entry of the operator's --allowed-custom-endpoints.
+	// +required
+	// +kubebuilder:validation:MinLength=9
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https://[^\s]+$`
+	AuthorityHost string `json:"authorityHost"`
+
+	// graphEndpoint is the Microsoft Graph base URL including the version, e.g.
+	// https://127.0.0.1:8443/v1.0. It must match an entry of the operator's --allowed-custom-endpoints.
+	// +required
+	// +kubebuilder:validation:MinLength=8
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
-	GraphEndpoint string `json:"graphEndpoint,omitempty"`
+	GraphEndpoint string `json:"graphEndpoint"`
 }
 
 // ScimTenantStatus is the observed state of a ScimTenant.

@@ -219,6 +219,27 @@ func TestInvalidSpecsAreRejected(t *testing.T) {
 			object: mutateTenant(ns, func(s *v1.ScimTenantSpec) { s.Credentials.ClientSecret.Name = "Graph_Secret" }),
 			want:   "spec.credentials.clientSecret.name",
 		},
+		"unknown cloud": {
+			object: mutateTenant(ns, func(s *v1.ScimTenantSpec) { s.Cloud = "AzureGermany" }),
+			want:   `spec.cloud: Unsupported value: "AzureGermany"`,
+		},
+		"custom endpoints of a named cloud": {
+			object: mutateTenant(ns, func(s *v1.ScimTenantSpec) {
+				s.CustomEndpoints = &v1.CustomEndpoints{AuthorityHost: "https://127.0.0.1:8443/", GraphEndpoint: "https://127.0.0.1:8443/v1.0"}
+			}),
+			want: "customEndpoints must be set when cloud is Custom, and only then",
+		},
+		"cloud Custom without endpoints": {
+			object: mutateTenant(ns, func(s *v1.ScimTenantSpec) { s.Cloud = v1.CloudCustom }),
+			want:   "customEndpoints must be set when cloud is Custom, and only then",
+		},
+		"custom authority host over plain http": {
+			object: mutateTenant(ns, func(s *v1.ScimTenantSpec) {
+				s.Cloud = v1.CloudCustom
+				s.CustomEndpoints = &v1.CustomEndpoints{AuthorityHost: "http://127.0.0.1:8443/", GraphEndpoint: "https://127.0.0.1:8443/v1.0"}
+			}),
+			want: "spec.customEndpoints.authorityHost",
+		},
 		"bad notification recipient": {
 			object: mutateTenant(ns, func(s *v1.ScimTenantSpec) {
 				s.Notifications = &v1.Notifications{Recipients: []v1.EmailAddress{"ops@a.dk;dev@a.dk"}}

@@ -114,11 +114,11 @@ func runDueCycles(ctx context.Context, sim *simulator.Simulator) {
 	}
 }
 
-// managerArgs point the operator at the local Entra.
+// managerArgs let ScimTenants of cloud Custom use the local Entra (the sample tenant does), and
+// nothing else.
 func (e *localEntra) managerArgs() []string {
 	return []string{
-		"--authority-host=" + e.server.URL + "/",
-		"--graph-endpoint=" + e.server.URL + "/v1.0",
+		"--allowed-custom-endpoints=" + e.server.URL,
 		"--graph-ca-file=" + e.caFile,
 	}
 }

@@ -46,6 +46,9 @@ const replicationRetry = 5 * time.Second
 // classify turns a step's error into a condition reason and a retry plan. permission names the Graph
 // application permission the call needs, for the message of a 403.
 func classify(err error, permission string, recentlyCreated bool) outcome {
+	if ce, ok := errors.AsType[*configError](err); ok {
+		return outcome{reason: ce.reason, message: ce.Error(), stalled: true}
+	}
 	if se, ok := errors.AsType[*secretError](err); ok {
 		return outcome{reason: se.reason, message: se.Error(), stalled: true}
 	}

@@ -99,7 +99,9 @@ func createBenchTenant(b *testing.B, ns string) {
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "graph"}, StringData: map[string]string{"client-secret": clientSecret}},
 		&v1.ScimTenant{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bank"}, Spec: v1.ScimTenantSpec{
 			Environment: v1.EnvironmentTest, TenantID: tenantID, ClientID: clientID,
-			Credentials: v1.TenantCredentials{ClientSecret: &v1.SecretKeySelector{Name: "graph", Key: "client-secret"}},
+			Credentials:     v1.TenantCredentials{ClientSecret: &v1.SecretKeySelector{Name: "graph", Key: "client-secret"}},
+			Cloud:           v1.CloudCustom,
+			CustomEndpoints: &v1.CustomEndpoints{AuthorityHost: simServer.URL + "/", GraphEndpoint: simServer.URL + "/v1.0"},
 		}},
 	} {
 		if err := k8s.Create(b.Context(), obj); err != nil {

@@ -49,9 +49,7 @@ func TestConvergesUnderThrottlingAndReplicationLag(t *testing.T) {
 	t.Cleanup(server.Close)
 
 	ns := newNamespace(t)
-	createTenant(t, ns, func(tn *v1.ScimTenant) {
-		tn.Spec.Cloud = &v1.CloudEndpoints{AuthorityHost: server.URL + "/", GraphEndpoint: server.URL + "/v1.0"}
-	})
+	createTenant(t, ns, simulatorCloud(server))
 	apps := []*v1.ScimApplication{createApp(t, ns, v1.ResourceTypeAdvisors, nil), createApp(t, ns, v1.ResourceTypeRooms, nil)}
 	for _, app := range apps {
 		// Replication lag and throttling stretch every step; a loaded CI machine stretches them more.

@@ -65,6 +65,8 @@ type appScope struct {
 	// recentlyCreated is true for some minutes after the operator created the application, while
 	// Entra's replication makes 404/403/409 answers expected.
 	recentlyCreated bool
+	// release gives back the tenant slot reconcileTenant took.
+	release func()
 }
 
 // appStep is one sub-reconciler. It sets its own condition; an error stops the reconcile.
@@ -102,11 +104,15 @@ func (r *ScimApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 
 	base := app.DeepCopy()
-	s := &appScope{app: app}
+	s := &appScope{app: app, release: func() {}}
 	defer func() {
+		s.release()
 		retErr = errors.Join(retErr, r.patchStatus(ctx, base, s))
 	}()
-	err := r.runSteps(ctx, s, []appStep{
+	// The steps' Graph calls share one deadline; the status patch above does not.
+	graphCtx, cancel := r.Graph.graphContext(ctx)
+	defer cancel()
+	err := r.runSteps(graphCtx, s, []appStep{
 		r.reconcileTenant,
 		r.reconcileServicePrincipal,
 		r.reconcileJob,
@@ -135,6 +141,9 @@ func (r *ScimApplicationReconciler) result(ctx context.Context, app *v1.ScimAppl
 	var failure *stepFailure
 	if errors.Is(err, errCreatedApplication) {
 		return ctrl.Result{RequeueAfter: replicationRetry}, nil // the annotation's event usually comes first
+	}
+	if errors.Is(err, errTenantBusy) {
+		return ctrl.Result{RequeueAfter: jitter(tenantBusyRetry)}, nil
 	}
 	if err == nil {
 		app.Status.ObservedGeneration = app.Generation

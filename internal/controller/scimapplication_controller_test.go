@@ -348,6 +348,7 @@ func TestBadInputGivesClearConditions(t *testing.T) {
 			Spec: v1.ScimTenantSpec{Environment: v1.EnvironmentTest, TenantID: tenantID, ClientID: clientID,
 				Credentials: v1.TenantCredentials{ClientSecret: &v1.SecretKeySelector{Name: "absent", Key: "client-secret"}}},
 		}
+		simulatorCloud(simServer)(tenant)
 		NewWithT(t).Expect(k8s.Create(t.Context(), tenant)).To(Succeed())
 		tenantCondition(t, tenant, v1.CredentialsReadyCondition, metav1.ConditionFalse, v1.SecretNotFoundReason)
 		// Creating the Secret fixes it without touching the tenant: the Secret watch reacts.

@@ -20,37 +20,48 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/graph"
 )
 
+// deletionStallAfter is how long a deletion retries Entra before it reports itself Stalled; it
+// keeps retrying, slowly, and deletionPolicy: Orphan releases it at once.
+const deletionStallAfter = 10 * time.Minute
+
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
+
 // reconcileDelete honours deletionPolicy for Entra and recordRetention for the records, then lets
-// the object go. A Delete that cannot reach Entra keeps the finalizer and says why; switching the
-// policy to Orphan releases it.
+// the object go. A Delete that cannot reach Entra keeps the finalizer and says why, Stalled once the
+// cause is one only a person fixes (the tenant or its credentials are gone) or after
+// deletionStallAfter; switching the policy to Orphan releases it. When the namespace itself is being
+// deleted, nobody is left to fix anything: the Entra objects are left behind (the operator's log
+// names them) rather than blocking the namespace forever.
 func (r *ScimApplicationReconciler) reconcileDelete(ctx context.Context, app *v1.ScimApplication) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(app, v1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
 	if app.Spec.DeletionPolicy != v1.DeletionPolicyOrphan && app.Status.ServicePrincipalID != "" {
-		if err := r.deleteInEntra(ctx, app); err != nil {
-			base := app.DeepCopy()
-			o := classify(err, "Application.ReadWrite.OwnedBy", false)
-			msg := "deleting the Entra objects failed (set deletionPolicy: Orphan to leave them): " + o.message
-			setCondition(&app.Status.Conditions, app.Generation, v1.ReadyCondition, metav1.ConditionFalse, v1.DeletingReason, msg)
-			if perr := r.Status().Patch(ctx, app, client.MergeFrom(base)); perr != nil {
-				return ctrl.Result{}, errors.Join(err, client.IgnoreNotFound(perr))
+		graphCtx, cancel := r.Graph.graphContext(ctx)
+		err := r.deleteInEntra(graphCtx, app)
+		cancel()
+		if err != nil {
+			terminating, nsErr := r.namespaceTerminating(ctx, app.Namespace)
+			if nsErr != nil || !terminating {
+				return r.deleteFailed(ctx, app, errors.Join(err, nsErr))
 			}
-			if o.retryAfter > 0 {
-				return ctrl.Result{RequeueAfter: o.retryAfter}, nil
-			}
-			return ctrl.Result{}, err
+			// A terminating namespace takes no events: the operator's log is the record.
+			log.FromContext(ctx).Info("Namespace is being deleted and the Entra objects could not be deleted; leaving them in Entra",
+				"servicePrincipal", app.Status.ServicePrincipalID, "job", app.Status.JobID, "error", err.Error())
 		}
 	}
 	if app.Spec.RecordRetention == v1.RecordRetentionDelete {
@@ -64,9 +75,45 @@ func (r *ScimApplicationReconciler) reconcileDelete(ctx context.Context, app *v1
 	return ctrl.Result{}, client.IgnoreNotFound(r.Patch(ctx, app, patch))
 }
 
+// deleteFailed reports a failed Entra cleanup in Ready, and in Stalled when it needs a person.
+func (r *ScimApplicationReconciler) deleteFailed(ctx context.Context, app *v1.ScimApplication, err error) (ctrl.Result, error) {
+	base := app.DeepCopy()
+	o := classify(err, "Application.ReadWrite.OwnedBy", false)
+	msg := "deleting the Entra objects failed (set deletionPolicy: Orphan to leave them): " + o.message
+	setCondition(&app.Status.Conditions, app.Generation, v1.ReadyCondition, metav1.ConditionFalse, v1.DeletingReason, msg)
+	stalled := o.stalled || time.Since(app.DeletionTimestamp.Time) > deletionStallAfter
+	if stalled {
+		setCondition(&app.Status.Conditions, app.Generation, v1.StalledCondition, metav1.ConditionTrue, o.reason, msg)
+	}
+	if perr := r.Status().Patch(ctx, app, client.MergeFrom(base)); perr != nil {
+		return ctrl.Result{}, errors.Join(err, client.IgnoreNotFound(perr))
+	}
+	switch {
+	case o.retryAfter > 0:
+		return ctrl.Result{RequeueAfter: o.retryAfter}, nil
+	case stalled:
+		return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
+	}
+	return ctrl.Result{}, err
+}
+
+// namespaceTerminating reports whether the namespace is being deleted (read uncached: the operator
+// watches no namespaces).
+func (r *ScimApplicationReconciler) namespaceTerminating(ctx context.Context, name string) (bool, error) {
+	ns := &corev1.Namespace{}
+	if err := r.APIReader.Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return !ns.DeletionTimestamp.IsZero(), nil
+}
+
 func (r *ScimApplicationReconciler) deleteInEntra(ctx context.Context, app *v1.ScimApplication) error {
 	tenant := &v1.ScimTenant{}
 	if err := r.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TenantRef.Name}, tenant); err != nil {
+		if apierrors.IsNotFound(err) {
+			return &configError{reason: v1.TenantNotFoundReason,
+				err: fmt.Errorf("ScimTenant %q not found in namespace %s", app.Spec.TenantRef.Name, app.Namespace)}
+		}
 		return fmt.Errorf("get ScimTenant %s: %w", app.Spec.TenantRef.Name, err)
 	}
 	gc, err := r.Graph.tenantClient(ctx, r.Client, r.APIReader, tenant)

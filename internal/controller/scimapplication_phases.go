@@ -63,6 +63,11 @@ func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appS
 		// The tenant's status change triggers the next reconcile through the watch.
 		return &stepFailure{outcome: outcome{reason: v1.DependencyNotReadyReason, message: msg, retryAfter: r.PollInterval}, err: errors.New(msg)}
 	}
+	release, ok := r.Graph.slots.tryAcquire(tenant.UID)
+	if !ok {
+		return errTenantBusy
+	}
+	s.release = release
 	gc, err := r.Graph.tenantClient(ctx, r.Client, r.APIReader, tenant)
 	if err != nil {
 		return r.fail(s, v1.ServicePrincipalReadyCondition, err, "")
@@ -73,6 +78,13 @@ func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appS
 		time.Since(created.LastTransitionTime.Time) < replicationWindow
 	return nil
 }
+
+// errTenantBusy ends a reconcile before any Graph call: other reconciles hold all of the tenant's
+// slots (its Graph may be slow), so this one waits in the queue rather than in a worker.
+var errTenantBusy = errors.New("the tenant's Graph is busy with other reconciles")
+
+// tenantBusyRetry is how soon a reconcile that found its tenant busy is tried again.
+const tenantBusyRetry = 2 * time.Second
 
 // reconcileServicePrincipal adopts spec.servicePrincipalID, reuses the one in status, or creates the
 // application from the non-gallery template.
@@ -104,9 +116,22 @@ func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Contex
 	if name == "" {
 		name = app.Name
 	}
-	sp, err := s.graph.InstantiateApplication(ctx, name)
+	// A previous pass may have created the application and then failed to record it (the API server
+	// was down): the marker finds it, instead of creating a second one.
+	marker := creationMarker(app)
+	sp, err := s.graph.FindTaggedApplication(ctx, name, marker)
 	if err != nil {
 		return r.fail(s, v1.ServicePrincipalReadyCondition, err, "Application.ReadWrite.OwnedBy")
+	}
+	if sp == nil {
+		if sp, err = s.graph.InstantiateApplication(ctx, name); err != nil {
+			return r.fail(s, v1.ServicePrincipalReadyCondition, err, "Application.ReadWrite.OwnedBy")
+		}
+		if err := tagCreated(ctx, s.graph, sp.ApplicationObjectID, marker); err != nil {
+			// Recorded below it is found all the same; only a failure of both could leave it behind.
+			r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, "TagFailed", "TagApplication",
+				"Could not mark enterprise application %s as this object's: %v", sp.ID, err)
+		}
 	}
 	if err := r.annotateCreated(ctx, app, sp.ID); err != nil {
 		return err
@@ -119,6 +144,28 @@ func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Contex
 	// Stop here, so that the application is on record (annotation and status) before anything else is
 	// created for it; the annotation's change starts the next pass at once.
 	return errCreatedApplication
+}
+
+// creationMarker is the tag the operator puts on an application it creates: the ScimApplication's
+// UID, unique per object and stable across passes.
+func creationMarker(app *v1.ScimApplication) string {
+	return "scim-operator:" + string(app.UID)
+}
+
+// tagCreated marks a new application, waiting out Entra's replication (a just-created application
+// can answer 404 for seconds) until the reconcile's deadline.
+func tagCreated(ctx context.Context, gc graph.Client, applicationObjectID, marker string) error {
+	for {
+		err := gc.TagApplication(ctx, applicationObjectID, []string{marker})
+		if err == nil || !graph.IsReplicationLag(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // errCreatedApplication ends a reconcile right after the application was created and recorded.

@@ -59,9 +59,11 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		retErr = errors.Join(retErr, r.patchStatus(ctx, base, tenant, retErr))
 	}()
 
-	gc, err := r.Graph.tenantClient(ctx, r.Client, r.APIReader, tenant)
+	graphCtx, cancel := r.Graph.graphContext(ctx)
+	defer cancel()
+	gc, err := r.Graph.tenantClient(graphCtx, r.Client, r.APIReader, tenant)
 	if err == nil {
-		err = gc.Ping(ctx)
+		err = gc.Ping(graphCtx)
 	}
 	if err != nil {
 		o := classify(err, "Application.ReadWrite.OwnedBy", false)
@@ -92,7 +94,8 @@ func (r *ScimTenantReconciler) setReady(tenant *v1.ScimTenant, status metav1.Con
 		setCondition(&tenant.Status.Conditions, tenant.Generation, t, status, reason, message)
 	}
 	if status == metav1.ConditionTrue || reason == v1.InvalidCredentialsReason || reason == v1.ForbiddenReason ||
-		reason == v1.SecretNotFoundReason || reason == v1.SecretKeyNotFoundReason {
+		reason == v1.SecretNotFoundReason || reason == v1.SecretKeyNotFoundReason ||
+		reason == v1.EndpointNotAllowedReason || reason == v1.AudienceNotAllowedReason {
 		tenant.Status.ObservedGeneration = tenant.Generation
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -34,15 +35,22 @@ import (
 type Options struct {
 	// TestBaseURL and ProductionBaseURL are the bases of the Tenant URLs Entra calls.
 	TestBaseURL, ProductionBaseURL string
-	// AuthorityHost and GraphEndpoint replace Microsoft's public cloud for every tenant that does not
-	// override them (sovereign clouds; the local simulator of `make run`).
-	AuthorityHost, GraphEndpoint string
+	// AllowedCustomEndpoints lists the origins ScimTenants of cloud Custom may name (see
+	// graph.ParseEndpointAllowList); empty allows none.
+	AllowedCustomEndpoints string
+	// AllowedTokenAudiences are the audiences workload identity tokens may be requested for.
+	AllowedTokenAudiences []string
 	// GraphCAFile is a PEM bundle of extra CAs to trust for the authority and Graph (the simulator).
 	GraphCAFile string
 	// PollInterval is how often Entra is read for drift and job health.
 	PollInterval time.Duration
+	// ReconcileTimeout bounds the Graph calls of one reconcile.
+	ReconcileTimeout time.Duration
 	// MaxConcurrentReconciles per controller.
 	MaxConcurrentReconciles int
+	// MaxConcurrentReconcilesPerTenant bounds the application reconciles that call one tenant's
+	// Graph at once, so that a slow tenant cannot hold every worker.
+	MaxConcurrentReconcilesPerTenant int
 }
 
 // BindFlags registers the controllers' flags.
@@ -51,19 +59,39 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Base of the Tenant URLs of the Test environment; Entra calls <base>/advisors/scim and <base>/rooms/scim.")
 	fs.StringVar(&o.ProductionBaseURL, "tenant-url-base-production", "https://api.booking.andmoney.dk",
 		"Base of the Tenant URLs of the Production environment.")
-	fs.StringVar(&o.AuthorityHost, "authority-host", "",
-		"Entra sign-in endpoint for tenants without spec.cloud.authorityHost (default: Microsoft's public cloud).")
-	fs.StringVar(&o.GraphEndpoint, "graph-endpoint", "",
-		"Microsoft Graph base URL with version for tenants without spec.cloud.graphEndpoint (default: https://graph.microsoft.com/v1.0).")
+	fs.StringVar(&o.AllowedCustomEndpoints, "allowed-custom-endpoints", "",
+		"Comma-separated origins (scheme://host[:port], port * for any, host *.domain for subdomains) that ScimTenants "+
+			"of cloud Custom may use, e.g. https://127.0.0.1:* for a local Graph simulator. Empty: no custom endpoints.")
+	o.AllowedTokenAudiences = []string{DefaultTokenAudience}
+	fs.Func("allowed-token-audiences",
+		"Comma-separated audiences the operator requests workload identity tokens for (default "+DefaultTokenAudience+").",
+		func(v string) error {
+			o.AllowedTokenAudiences = nil
+			for a := range strings.SplitSeq(v, ",") {
+				if a = strings.TrimSpace(a); a != "" {
+					o.AllowedTokenAudiences = append(o.AllowedTokenAudiences, a)
+				}
+			}
+			return nil
+		})
 	fs.StringVar(&o.GraphCAFile, "graph-ca-file", "", "PEM file of extra CAs trusted for the authority host and Graph.")
 	fs.DurationVar(&o.PollInterval, "poll-interval", 5*time.Minute,
 		"How often Entra is read for drift and job health (jittered by ±10%).")
+	fs.DurationVar(&o.ReconcileTimeout, "reconcile-timeout", 2*time.Minute,
+		"Deadline of the Graph calls of one reconcile; a call still running then fails and is retried later.")
 	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", 4, "Reconciles each controller runs at once.")
+	fs.IntVar(&o.MaxConcurrentReconcilesPerTenant, "max-concurrent-reconciles-per-tenant", 2,
+		"ScimApplication reconciles that call one tenant's Graph at once; keep it below --max-concurrent-reconciles so "+
+			"that a slow tenant leaves workers for the others.")
 }
 
 // Setup registers the indexes and both controllers with the manager.
 func Setup(ctx context.Context, mgr ctrl.Manager, factory graph.Factory, opts Options) error {
-	endpoints := graph.Endpoints{AuthorityHost: opts.AuthorityHost, GraphBaseURL: opts.GraphEndpoint}
+	allowed, err := graph.ParseEndpointAllowList(opts.AllowedCustomEndpoints)
+	if err != nil {
+		return fmt.Errorf("--allowed-custom-endpoints: %w", err)
+	}
+	var trust graph.Endpoints
 	if opts.GraphCAFile != "" {
 		pem, err := os.ReadFile(opts.GraphCAFile)
 		if err != nil {
@@ -76,9 +104,16 @@ func Setup(ctx context.Context, mgr ctrl.Manager, factory graph.Factory, opts Op
 		if !pool.AppendCertsFromPEM(pem) {
 			return fmt.Errorf("--graph-ca-file %s holds no PEM certificate", opts.GraphCAFile)
 		}
-		endpoints.RootCAs = pool
+		trust.RootCAs = pool
 	}
-	graphConfig := GraphConfig{Factory: factory, Endpoints: endpoints}
+	timeout := opts.ReconcileTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	graphConfig := GraphConfig{
+		Factory: factory, Trust: trust, AllowedCustomEndpoints: allowed, AllowedAudiences: opts.AllowedTokenAudiences,
+		ReconcileTimeout: timeout, slots: newTenantSlots(opts.MaxConcurrentReconcilesPerTenant),
+	}
 	if err := SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return fmt.Errorf("register field indexes: %w", err)
 	}

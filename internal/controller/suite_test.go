@@ -57,6 +57,10 @@ const (
 	clientSecret = "suite-client-secret"
 	staticToken  = "suite-graph-token" // lets tests change Entra "in the portal"
 	pollInterval = 2 * time.Second
+	// reconcileTimeout is short so that a test whose Graph hangs does not wait long.
+	reconcileTimeout                 = 10 * time.Second
+	maxConcurrentReconciles          = 4
+	maxConcurrentReconcilesPerTenant = 2
 )
 
 var (
@@ -139,13 +143,16 @@ func run(m *testing.M) (int, error) {
 	}
 	factory := msgraph.NewFactory(msgraph.WithRetry(2, 50*time.Millisecond), msgraph.WithMaxRetryAfter(2*time.Second))
 	if err := controller.Setup(ctx, mgr, factory, controller.Options{
-		TestBaseURL:             scimBase,
-		ProductionBaseURL:       "https://api.booking.andmoney.dk",
-		AuthorityHost:           simServer.URL + "/",
-		GraphEndpoint:           simServer.URL + "/v1.0",
-		GraphCAFile:             caFile,
-		PollInterval:            pollInterval,
-		MaxConcurrentReconciles: 4,
+		TestBaseURL:       scimBase,
+		ProductionBaseURL: "https://api.booking.andmoney.dk",
+		// The simulators listen on loopback; tenants reach them as cloud Custom (simulatorCloud).
+		AllowedCustomEndpoints:           "https://127.0.0.1:*",
+		AllowedTokenAudiences:            []string{controller.DefaultTokenAudience},
+		GraphCAFile:                      caFile,
+		PollInterval:                     pollInterval,
+		ReconcileTimeout:                 reconcileTimeout,
+		MaxConcurrentReconciles:          maxConcurrentReconciles,
+		MaxConcurrentReconcilesPerTenant: maxConcurrentReconcilesPerTenant,
 	}); err != nil {
 		return 0, err
 	}
@@ -174,7 +181,17 @@ func createSecret(t *testing.T, ns, name, key, value string) {
 	}
 }
 
-// createTenant creates the credential Secret and a ScimTenant in the Test environment.
+// simulatorCloud points a tenant at the Graph simulator served by server, which the suite's
+// --allowed-custom-endpoints allows.
+func simulatorCloud(server *httptest.Server) func(*v1.ScimTenant) {
+	return func(tn *v1.ScimTenant) {
+		tn.Spec.Cloud = v1.CloudCustom
+		tn.Spec.CustomEndpoints = &v1.CustomEndpoints{AuthorityHost: server.URL + "/", GraphEndpoint: server.URL + "/v1.0"}
+	}
+}
+
+// createTenant creates the credential Secret and a ScimTenant in the Test environment, signing in to
+// the suite's simulator.
 func createTenant(t *testing.T, ns string, mutate func(*v1.ScimTenant)) *v1.ScimTenant {
 	t.Helper()
 	createSecret(t, ns, "graph", "client-secret", clientSecret)
@@ -186,6 +203,7 @@ func createTenant(t *testing.T, ns string, mutate func(*v1.ScimTenant)) *v1.Scim
 			Notifications: &v1.Notifications{Recipients: []v1.EmailAddress{"ops@bank.dk"}},
 		},
 	}
+	simulatorCloud(simServer)(tenant)
 	if mutate != nil {
 		mutate(tenant)
 	}

@@ -22,12 +22,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
@@ -38,9 +41,121 @@ import (
 type GraphConfig struct {
 	// Factory builds (and caches) Graph clients.
 	Factory graph.Factory
-	// Endpoints are the defaults a ScimTenant's spec.cloud overrides: empty for Microsoft's public
-	// cloud, or a local simulator in development.
-	Endpoints graph.Endpoints
+	// Trust carries the RootCAs (a local simulator's CA) or the Transport every tenant's client uses;
+	// its URLs are ignored: they come from the tenant's cloud.
+	Trust graph.Endpoints
+	// AllowedCustomEndpoints are the origins a tenant of cloud Custom may name. Empty: none, so no
+	// tenant can make the operator send its credentials to a host of the tenant's choosing.
+	AllowedCustomEndpoints graph.EndpointAllowList
+	// AllowedAudiences are the audiences the operator requests service account tokens for.
+	AllowedAudiences []string
+	// ReconcileTimeout bounds the Graph calls of one reconcile.
+	ReconcileTimeout time.Duration
+	// slots bound the reconciles that call one tenant's Graph at once.
+	slots *tenantSlots
+}
+
+// graphContext bounds a reconcile's Graph calls by ReconcileTimeout.
+func (g GraphConfig) graphContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if g.ReconcileTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, g.ReconcileTimeout)
+}
+
+// tenantSlots counts the reconciles in flight per tenant. A tenant whose Graph hangs holds at most
+// limit workers until ReconcileTimeout; its other objects wait in the queue instead of in a worker.
+type tenantSlots struct {
+	limit    int
+	mu       sync.Mutex
+	inFlight map[types.UID]int
+}
+
+func newTenantSlots(limit int) *tenantSlots {
+	return &tenantSlots{limit: max(limit, 1), inFlight: map[types.UID]int{}}
+}
+
+// tryAcquire takes a slot of tenant; release gives it back. Without slots (tests of one reconciler)
+// everything is allowed.
+func (t *tenantSlots) tryAcquire(tenant types.UID) (release func(), ok bool) {
+	if t == nil {
+		return func() {}, true
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.inFlight[tenant] >= t.limit {
+		return nil, false
+	}
+	t.inFlight[tenant]++
+	return sync.OnceFunc(func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.inFlight[tenant]--; t.inFlight[tenant] <= 0 {
+			delete(t.inFlight, tenant)
+		}
+	}), true
+}
+
+// DefaultTokenAudience is the audience Entra's workload identity federation expects.
+const DefaultTokenAudience = "api://AzureADTokenExchange"
+
+// clouds are the fixed endpoints of the named clouds.
+var clouds = map[v1.Cloud]graph.Endpoints{
+	v1.CloudAzurePublic:       graph.AzurePublic,
+	v1.CloudAzureUSGovernment: graph.AzureUSGovernment,
+	v1.CloudAzureChina:        graph.AzureChina,
+}
+
+// configError is a spec or Secret the user must fix: the controller reports it and stalls.
+type configError struct {
+	reason string
+	err    error
+}
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// endpoints are where the operator may sign in and call Graph for tenant: its named cloud's, or its
+// custom endpoints when both are on allowed origins.
+func (g GraphConfig) endpoints(tenant *v1.ScimTenant) (graph.Endpoints, error) {
+	endpoints := graph.Endpoints{RootCAs: g.Trust.RootCAs, Transport: g.Trust.Transport}
+	name := tenant.Spec.Cloud
+	if name == "" {
+		name = v1.CloudAzurePublic
+	}
+	if known, ok := clouds[name]; ok {
+		endpoints.AuthorityHost, endpoints.GraphBaseURL = known.AuthorityHost, known.GraphBaseURL
+		return endpoints, nil
+	}
+	custom := tenant.Spec.CustomEndpoints
+	if name != v1.CloudCustom || custom == nil {
+		return endpoints, &configError{reason: v1.EndpointNotAllowedReason,
+			err: fmt.Errorf("cloud %q is not one the operator knows, or has no customEndpoints", name)}
+	}
+	for _, u := range []string{custom.AuthorityHost, custom.GraphEndpoint} {
+		if !g.AllowedCustomEndpoints.Allows(u) {
+			return endpoints, &configError{reason: v1.EndpointNotAllowedReason, err: fmt.Errorf(
+				"custom endpoint %s is not allowed by the operator (allowed: %q); the operator sent it nothing. "+
+					"Use cloud AzurePublic, AzureUSGovernment or AzureChina, or ask the platform administrator to add the origin to --allowed-custom-endpoints",
+				u, g.AllowedCustomEndpoints.String())}
+		}
+	}
+	endpoints.AuthorityHost, endpoints.GraphBaseURL = custom.AuthorityHost, custom.GraphEndpoint
+	return endpoints, nil
+}
+
+// audience is the workload identity audience of wi, if the operator allows it.
+func (g GraphConfig) audience(wi v1.WorkloadIdentity) (string, error) {
+	audience := wi.Audience
+	if audience == "" {
+		audience = DefaultTokenAudience
+	}
+	if !slices.Contains(g.AllowedAudiences, audience) {
+		return "", &configError{reason: v1.AudienceNotAllowedReason, err: fmt.Errorf(
+			"the operator requests service account tokens only for the audiences %q, not %q; "+
+				"ask the platform administrator to add it to --allowed-token-audiences", g.AllowedAudiences, audience)}
+	}
+	return audience, nil
 }
 
 // secretError is a Secret reference that cannot be resolved: a configuration error the user fixes.
@@ -70,8 +185,13 @@ func readSecretKey(ctx context.Context, reader client.Reader, namespace string, 
 	return value, secret.ResourceVersion, nil
 }
 
-// tenantClient builds the Graph client of a ScimTenant from its spec and credential Secret.
+// tenantClient builds the Graph client of a ScimTenant from its spec and credential Secret. The
+// endpoints and the token audience are checked before any credential is read or minted.
 func (g GraphConfig) tenantClient(ctx context.Context, c client.Client, reader client.Reader, tenant *v1.ScimTenant) (graph.Client, error) {
+	endpoints, err := g.endpoints(tenant)
+	if err != nil {
+		return nil, err
+	}
 	creds := graph.Credentials{TenantID: tenant.Spec.TenantID, ClientID: tenant.Spec.ClientID}
 	version := ""
 	switch cred := tenant.Spec.Credentials; {
@@ -88,18 +208,13 @@ func (g GraphConfig) tenantClient(ctx context.Context, c client.Client, reader c
 		}
 		creds.ClientCertificatePEM, version = value, rv
 	case cred.WorkloadIdentity != nil:
-		creds.FederatedToken = serviceAccountToken(c, tenant.Namespace, *cred.WorkloadIdentity)
+		audience, err := g.audience(*cred.WorkloadIdentity)
+		if err != nil {
+			return nil, err
+		}
+		creds.FederatedToken = serviceAccountToken(c, tenant.Namespace, cred.WorkloadIdentity.ServiceAccountName, audience)
 	default:
-		return nil, &secretError{reason: v1.InvalidCredentialsReason, err: errors.New("spec.credentials names no credential")}
-	}
-	endpoints := g.Endpoints
-	if cloud := tenant.Spec.Cloud; cloud != nil {
-		if cloud.AuthorityHost != "" {
-			endpoints.AuthorityHost = cloud.AuthorityHost
-		}
-		if cloud.GraphEndpoint != "" {
-			endpoints.GraphBaseURL = cloud.GraphEndpoint
-		}
+		return nil, &configError{reason: v1.InvalidCredentialsReason, err: errors.New("spec.credentials names no credential")}
 	}
 	// A new generation or a rotated Secret gives a new client; an unchanged one reuses the cached
 	// client and its token.
@@ -109,19 +224,15 @@ func (g GraphConfig) tenantClient(ctx context.Context, c client.Client, reader c
 
 // serviceAccountToken requests short-lived tokens for a service account, as the projected token
 // of a pod would be, for workload identity federation.
-func serviceAccountToken(c client.Client, namespace string, wi v1.WorkloadIdentity) func(context.Context) (string, error) {
-	audience := wi.Audience
-	if audience == "" {
-		audience = "api://AzureADTokenExchange"
-	}
+func serviceAccountToken(c client.Client, namespace, serviceAccount, audience string) func(context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
-		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: wi.ServiceAccountName}}
+		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: serviceAccount}}
 		req := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
 			Audiences:         []string{audience},
 			ExpirationSeconds: new(int64(time.Hour.Seconds())),
 		}}
 		if err := c.SubResource("token").Create(ctx, sa, req); err != nil {
-			return "", fmt.Errorf("request a token for service account %s/%s: %w", namespace, wi.ServiceAccountName, err)
+			return "", fmt.Errorf("request a token for service account %s/%s: %w", namespace, serviceAccount, err)
 		}
 		return req.Status.Token, nil
 	}

@@ -51,6 +51,7 @@ func TestWorkloadIdentity(t *testing.T) {
 			Credentials: v1.TenantCredentials{WorkloadIdentity: &v1.WorkloadIdentity{ServiceAccountName: "graph-federation"}},
 		},
 	}
+	simulatorCloud(simServer)(tenant)
 	g.Expect(k8s.Create(t.Context(), tenant)).To(Succeed())
 	tenantCondition(t, tenant, v1.CredentialsReadyCondition, metav1.ConditionTrue, v1.SucceededReason)
 

@@ -46,6 +46,12 @@ type Client interface {
 
 	// InstantiateApplication creates an enterprise application from the non-gallery template.
 	InstantiateApplication(ctx context.Context, displayName string) (*ServicePrincipal, error)
+	// TagApplication replaces an application's tags. The operator tags what it creates with a marker
+	// of its ScimApplication, so that it finds the application again if recording it failed.
+	TagApplication(ctx context.Context, applicationObjectID string, tags []string) error
+	// FindTaggedApplication finds the application named displayName that carries tag, with its
+	// service principal; nil when there is none.
+	FindTaggedApplication(ctx context.Context, displayName, tag string) (*ServicePrincipal, error)
 	// GetServicePrincipal reads a service principal with its application's object ID.
 	GetServicePrincipal(ctx context.Context, servicePrincipalID string) (*ServicePrincipal, error)
 	// DeleteApplication deletes an application; Entra removes its service principal, jobs, secrets
@@ -71,8 +77,6 @@ type Client interface {
 
 	// PutSecrets replaces the service principal's whole synchronization secret set.
 	PutSecrets(ctx context.Context, servicePrincipalID string, secrets []Secret) error
-	// GetSecrets reads the secret set; Entra masks secret values as "*".
-	GetSecrets(ctx context.Context, servicePrincipalID string) ([]Secret, error)
 
 	// GetSchema reads the job's synchronization schema as raw JSON: the typed SDK models lose data.
 	GetSchema(ctx context.Context, servicePrincipalID, jobID string) (json.RawMessage, error)

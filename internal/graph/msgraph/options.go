@@ -28,6 +28,9 @@ const (
 	// returned to the caller as *graph.Error with RetryAfter, so a controller requeues instead
 	// of blocking a worker.
 	DefaultMaxRetryAfter = 30 * time.Second
+	// RetryAfterCap is the longest Retry-After the operator honours: a longer one (a mistake, or
+	// an endpoint that wants to park the tenant's reconciles for days) is read as this.
+	RetryAfterCap = time.Minute
 	// DefaultTimeout bounds one HTTP attempt (Graph or the token endpoint).
 	DefaultTimeout = 60 * time.Second
 	// DefaultCacheSize is how many clients a Factory keeps.

@@ -316,17 +316,18 @@ func (c *cancelOnClose) Close() error {
 	return err
 }
 
-// retryAfter parses a Retry-After header given in seconds or as an HTTP date.
+// retryAfter parses a Retry-After header given in seconds or as an HTTP date, capped at
+// RetryAfterCap.
 func retryAfter(h http.Header) (time.Duration, bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
 	if secs, err := time.ParseDuration(v + "s"); err == nil {
-		return max(secs, 0), true
+		return min(max(secs, 0), RetryAfterCap), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
+		return min(max(time.Until(t), 0), RetryAfterCap), true
 	}
 	return 0, false
 }

@@ -29,6 +29,7 @@ type application struct {
 	visibility
 	id, appID, displayName, templateID string
 	servicePrincipalID                 string
+	tags                               []string
 }
 
 // servicePrincipal holds the enterprise app and everything hanging off it: the
@@ -55,6 +56,7 @@ func (a *application) toJSON() map[string]any {
 		"displayName":           a.displayName,
 		"signInAudience":        "AzureADMyOrg",
 		"appRoles":              nonGalleryAppRoles(),
+		"tags":                  append([]string{}, a.tags...),
 		"deletedDateTime":       nil,
 		"createdDateTime":       formatTime(a.createdAt),
 		"web": map[string]any{
@@ -181,6 +183,27 @@ func (s *Simulator) handleGetApplication(c *call) {
 	}
 	item["@odata.context"] = c.context("applications/$entity")
 	c.writeEntity(item)
+}
+
+// handleUpdateApplication applies a PATCH; only tags are simulated (the operator's creation marker).
+func (s *Simulator) handleUpdateApplication(c *call) {
+	var body struct {
+		Tags *[]string `json:"tags"`
+	}
+	if !c.decode(&body) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	app, ok := s.applications[c.params["app"]]
+	if !ok || !s.visibleLocked(&app.visibility) {
+		c.notFound(c.params["app"])
+		return
+	}
+	if body.Tags != nil {
+		app.tags = append([]string{}, (*body.Tags)...)
+	}
+	c.noContent()
 }
 
 // handleDeleteApplication removes the app and cascades to its service principal, jobs,

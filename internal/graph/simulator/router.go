@@ -29,6 +29,7 @@ var graphRoutes = buildRoutes([]struct {
 	{http.MethodPost, "applicationTemplates/{template}/instantiate", (*Simulator).handleInstantiate},
 	{http.MethodGet, "applications", (*Simulator).handleListApplications},
 	{http.MethodGet, "applications/{app}", (*Simulator).handleGetApplication},
+	{http.MethodPatch, "applications/{app}", (*Simulator).handleUpdateApplication},
 	{http.MethodDelete, "applications/{app}", (*Simulator).handleDeleteApplication},
 	{http.MethodGet, "servicePrincipals", (*Simulator).handleListServicePrincipals},
 	{http.MethodGet, spPath, (*Simulator).handleGetServicePrincipal},
