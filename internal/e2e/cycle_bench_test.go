@@ -100,10 +100,7 @@ func setUpBenchApplication(b *testing.B, ns, group string) *v1.ScimApplication {
 	secret("advisors-token", "token", ns+"-advisors-token-0123456789abcdef")
 	if err := k8s.Create(ctx, &v1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bank"},
-		Spec: v1.ScimTenantSpec{
-			Environment: v1.EnvironmentTest, TenantID: tenantID, ClientID: clientID,
-			Credentials: v1.TenantCredentials{ClientSecret: &v1.SecretKeySelector{Name: "graph", Key: "client-secret"}},
-		},
+		Spec:       simulatorTenantSpec(),
 	}); err != nil {
 		b.Fatal(err)
 	}

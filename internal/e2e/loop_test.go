@@ -63,10 +63,7 @@ func TestProvisioningLoop(t *testing.T) {
 	createSecret(t, ns.Name, "graph", "client-secret", clientSecret)
 	g.Expect(k8s.Create(ctx, &v1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "bank"},
-		Spec: v1.ScimTenantSpec{
-			Environment: v1.EnvironmentTest, TenantID: tenantID, ClientID: clientID,
-			Credentials: v1.TenantCredentials{ClientSecret: &v1.SecretKeySelector{Name: "graph", Key: "client-secret"}},
-		},
+		Spec:       simulatorTenantSpec(),
 	})).To(Succeed())
 	advisors := createApp(t, ns.Name, v1.ResourceTypeAdvisors, advisorsGroup.DisplayName)
 	rooms := createApp(t, ns.Name, v1.ResourceTypeRooms, roomsGroup.DisplayName)

@@ -39,6 +39,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/controller"
 	"github.com/andmoney/scim-operator/internal/graph/msgraph"
 	"github.com/andmoney/scim-operator/internal/graph/simulator"
@@ -57,7 +58,20 @@ var (
 	k8s      client.Client
 	sim      *simulator.Simulator
 	scimBase string
+	// graphURL is the simulator's https origin; tenants name it as their Custom cloud.
+	graphURL string
 )
+
+// simulatorTenantSpec is a ScimTenant that signs in to the simulator with a client secret from
+// the Secret "graph".
+func simulatorTenantSpec() v1.ScimTenantSpec {
+	return v1.ScimTenantSpec{
+		Environment: v1.EnvironmentTest, TenantID: tenantID, ClientID: clientID,
+		Cloud:           v1.CloudCustom,
+		CustomEndpoints: &v1.CustomEndpoints{AuthorityHost: graphURL + "/", GraphEndpoint: graphURL + "/v1.0"},
+		Credentials:     v1.TenantCredentials{ClientSecret: &v1.SecretKeySelector{Name: "graph", Key: "client-secret"}},
+	}
+}
 
 func TestMain(m *testing.M) {
 	code, err := run(m)
@@ -95,6 +109,7 @@ func run(m *testing.M) (int, error) {
 	simServer := httptest.NewUnstartedServer(sim.Handler())
 	simServer.StartTLS()
 	defer simServer.Close()
+	graphURL = simServer.URL
 	caFile := filepath.Join(os.TempDir(), fmt.Sprintf("e2e-graph-ca-%d.pem", os.Getpid()))
 	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: simServer.Certificate().Raw}), 0o600); err != nil {
 		return 0, err
@@ -121,10 +136,10 @@ func run(m *testing.M) (int, error) {
 	}
 	factory := msgraph.NewFactory(msgraph.WithRetry(2, 50*time.Millisecond), msgraph.WithMaxRetryAfter(2*time.Second))
 	if err := controller.Setup(ctx, mgr, factory, controller.Options{
-		TestBaseURL:             scimBase,
-		ProductionBaseURL:       "https://api.booking.andmoney.dk",
-		AuthorityHost:           simServer.URL + "/",
-		GraphEndpoint:           simServer.URL + "/v1.0",
+		TestBaseURL:       scimBase,
+		ProductionBaseURL: "https://api.booking.andmoney.dk",
+		// The simulator listens on loopback; tenants reach it as cloud Custom (simulatorTenantSpec).
+		AllowedCustomEndpoints:  "https://127.0.0.1:*",
 		GraphCAFile:             caFile,
 		PollInterval:            pollInterval,
 		MaxConcurrentReconciles: 4,
