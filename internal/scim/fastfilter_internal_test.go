@@ -32,7 +32,7 @@ import (
 
 // elimityFilter is what elimity does with a filter before the handler runs (its getFilterValidator): trim,
 // parse, validate against the resource type's schema plus the common attributes.
-func elimityFilter(kind model.Kind, f string) (elimityfilter.Validator, error) {
+func elimityFilter(kind *model.KindSpec, f string) (elimityfilter.Validator, error) {
 	s := userSchema(kind)
 	attrs := make([]schema.CoreAttribute, len(s.Attributes), len(s.Attributes)+len(schema.CommonAttributes()))
 	copy(attrs, s.Attributes)
@@ -60,7 +60,7 @@ func FuzzFastFilterIsElimitys(f *testing.F) {
 		if !ok {
 			return
 		}
-		for _, kind := range []model.Kind{model.Advisors, model.Rooms} {
+		for _, kind := range model.BuiltinKinds() {
 			v, err := elimityFilter(kind, s)
 			if err != nil {
 				t.Fatalf("%s %q: the fast path takes a filter elimity refuses: %v", kind, s, err)
@@ -121,7 +121,7 @@ func BenchmarkFilter(b *testing.B) {
 			if !ok {
 				b.Fatal("not taken")
 			}
-			if _, err := filter.Compile(model.Advisors, e); err != nil {
+			if _, err := filter.Compile(model.AdvisorKind, e); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -129,11 +129,11 @@ func BenchmarkFilter(b *testing.B) {
 	b.Run("elimity", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			v, err := elimityFilter(model.Advisors, f)
+			v, err := elimityFilter(model.AdvisorKind, f)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := filter.Compile(model.Advisors, v.GetFilter()); err != nil {
+			if _, err := filter.Compile(model.AdvisorKind, v.GetFilter()); err != nil {
 				b.Fatal(err)
 			}
 		}

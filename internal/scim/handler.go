@@ -39,7 +39,7 @@ import (
 // and filters is in the patch and filter packages, storage in the store package. The application comes
 // from the request context, where the auth middleware put it.
 type userHandler struct {
-	kind  model.Kind
+	kind  *model.KindSpec
 	store *store.Store
 }
 

@@ -83,7 +83,7 @@ func (recordCollector) Collect(ch chan<- prometheus.Metric) {
 		if err != nil {
 			continue
 		}
-		ch <- prometheus.MustNewConstMetric(recordsDesc, prometheus.GaugeValue, float64(n), app.String(), string(app.Kind))
+		ch <- prometheus.MustNewConstMetric(recordsDesc, prometheus.GaugeValue, float64(n), app.String(), string(app.Kind.Kind))
 	}
 }
 

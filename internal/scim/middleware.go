@@ -67,9 +67,9 @@ func listInfoFrom(ctx context.Context) *listInfo {
 
 // ServeHTTP routes a request to its endpoint by path prefix.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	for _, p := range prefixes {
-		if r.URL.Path == p.path || strings.HasPrefix(r.URL.Path, p.path+"/") {
-			s.serveEndpoint(w, r, p.kind, p.path)
+	for _, kind := range s.opts.Kinds {
+		if r.URL.Path == kind.Prefix || strings.HasPrefix(r.URL.Path, kind.Prefix+"/") {
+			s.serveEndpoint(w, r, kind)
 			return
 		}
 	}
@@ -80,8 +80,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveEndpoint is the handler chain of one prefix: metrics and panic recovery, authentication, the body
 // limit, the Entra-specific rewrites, then elimity.
-func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind model.Kind, prefix string) {
+func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *model.KindSpec) {
 	start := time.Now()
+	prefix := kind.Prefix
 	rest := strings.TrimPrefix(r.URL.Path, prefix)
 	op := operation(r.Method, rest)
 	rw := &statusWriter{ResponseWriter: w}
@@ -101,7 +102,7 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind mode
 		observe(appLabel, op, rw.code(), time.Since(start))
 	}()
 
-	entry, ok := s.authenticate(r, kind)
+	entry, ok := s.authenticate(r, kind.Kind)
 	if !ok {
 		rw.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)
 		writeError(rw, scimerrors.ScimError{Status: http.StatusUnauthorized,
@@ -130,7 +131,7 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind mode
 	if base == "" {
 		base = requestBase(r, prefix)
 	}
-	server, err := s.elimityServer(kind, base)
+	server, err := s.elimityServer(kind.Kind, base)
 	if err != nil {
 		log.Error(err, "Failed to build the SCIM server")
 		writeError(rw, scimerrors.ScimErrorInternal)

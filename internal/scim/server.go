@@ -41,15 +41,6 @@ import (
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
-// prefixes are the endpoints' path prefixes, one per kind.
-var prefixes = []struct {
-	path string
-	kind model.Kind
-}{
-	{"/advisors/scim", model.Advisors},
-	{"/rooms/scim", model.Rooms},
-}
-
 // Server is the SCIM endpoint, a manager Runnable.
 type Server struct {
 	opts    Options
@@ -81,7 +72,7 @@ func Setup(mgr manager.Manager, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := store.RegisterIndexes(context.Background(), mgr.GetFieldIndexer()); err != nil {
+	if err := store.RegisterIndexes(context.Background(), mgr.GetFieldIndexer(), s.opts.Kinds); err != nil {
 		return err
 	}
 	if err := mgr.Add(s); err != nil {
@@ -107,19 +98,19 @@ func New(mgr manager.Manager, opts Options) (*Server, error) {
 		opts:   opts,
 		log:    mgr.GetLogger().WithName("scim"),
 		cache:  mgr.GetCache(),
-		tokens: newTokens(core),
+		tokens: newTokens(core, opts.Kinds),
 		store:  st,
 		users:  map[model.Kind]elimity.ResourceType{},
 		spc:    serviceProviderConfig(opts.MaxResults),
 	}
-	for _, p := range prefixes {
-		s.users[p.kind] = elimity.ResourceType{
+	for _, kind := range opts.Kinds {
+		s.users[kind.Kind] = elimity.ResourceType{
 			ID:          optional.NewString("User"),
 			Name:        "User",
 			Description: optional.NewString("User Account"),
 			Endpoint:    "/Users",
-			Schema:      userSchema(p.kind),
-			Handler:     userHandler{kind: p.kind, store: st},
+			Schema:      userSchema(kind),
+			Handler:     userHandler{kind: kind, store: st},
 		}
 	}
 	registerMetrics(&recordCounter{apps: s.tokens.applications, store: st})

@@ -39,6 +39,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/scim/model"
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
@@ -73,6 +74,7 @@ const refreshInterval = time.Second
 // namespace): there is no cluster-wide Secret cache, and a rotated token works, and the old one stops
 // working, as soon as the watch event arrives.
 type tokens struct {
+	kinds   model.Kinds
 	core    toolscache.Getter // The core/v1 REST client, for the watches.
 	secrets corev1client.SecretsGetter
 
@@ -88,8 +90,9 @@ type tokens struct {
 	appsSync toolscache.InformerSynced
 }
 
-func newTokens(core corev1client.CoreV1Interface) *tokens {
+func newTokens(core corev1client.CoreV1Interface, kinds model.Kinds) *tokens {
 	return &tokens{
+		kinds:    kinds,
 		core:     core.RESTClient(),
 		secrets:  core,
 		apps:     map[types.NamespacedName]appEntry{},
@@ -150,12 +153,16 @@ func (t *tokens) setApp(obj any) {
 		return
 	}
 	name := types.NamespacedName{Namespace: app.Namespace, Name: app.Name}
+	kind, err := t.kinds.Lookup(app.Spec.ResourceType)
+	if err != nil {
+		return // No endpoint serves the application's kind, so no token of it can be accepted.
+	}
 	tenantURL := app.Status.TenantURL
 	if tenantURL == "" {
 		tenantURL = app.Spec.TenantURL
 	}
 	e := appEntry{
-		app:       store.App{Namespace: app.Namespace, Name: app.Name, Kind: app.Spec.ResourceType},
+		app:       store.App{Namespace: app.Namespace, Name: app.Name, Kind: kind},
 		secret:    types.NamespacedName{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name},
 		key:       app.Spec.TokenSecretRef.Key,
 		tenantURL: baseOf(tenantURL),
@@ -271,7 +278,7 @@ func (t *tokens) refresh(ctx context.Context, kind v1alpha1.ResourceType) bool {
 	t.mu.Lock()
 	for _, e := range t.apps {
 		w := t.watches[e.secret]
-		if e.app.Kind != kind || w == nil || now.Sub(w.refreshed) < refreshInterval {
+		if e.app.Kind.Kind != kind || w == nil || now.Sub(w.refreshed) < refreshInterval {
 			continue
 		}
 		w.refreshed = now
@@ -330,7 +337,7 @@ func (t *tokens) lookup(token []byte, kind v1alpha1.ResourceType) (appEntry, boo
 	var found appEntry
 	n := 0
 	for _, e := range cands {
-		if e.app.Kind == kind {
+		if e.app.Kind.Kind == kind {
 			found = e
 			n++
 		}

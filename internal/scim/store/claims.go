@@ -78,7 +78,7 @@ func (s *Store) claim(ctx context.Context, app App, folded, id string) error {
 
 // holds reports whether the claim's record exists in the application and holds the claimed userName.
 func (s *Store) holds(ctx context.Context, app App, c *v1alpha1.UserNameClaim) (bool, error) {
-	obj := newObject(app.Kind)
+	obj := app.Kind.NewObject()
 	err := s.api.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: c.Spec.RecordName}, obj)
 	if apierrors.IsNotFound(err) {
 		return false, nil
@@ -87,7 +87,7 @@ func (s *Store) holds(ctx context.Context, app App, c *v1alpha1.UserNameClaim) (
 		return false, fmt.Errorf("read the holder of userName claim %s: %w", c.Name, err)
 	}
 	return obj.GetLabels()[v1alpha1.ApplicationLabel] == app.Name &&
-		model.Fold(userOf(obj).UserName) == c.Spec.UserName, nil
+		model.Fold(app.Kind.UserOf(obj).UserName) == c.Spec.UserName, nil
 }
 
 // stale reports whether a claim is left over: its record does not hold it, and it is too old for the
@@ -145,7 +145,7 @@ func (s *Store) deleteClaim(ctx context.Context, c *v1alpha1.UserNameClaim) erro
 func (s *Store) waitCached(ctx context.Context, app App, id, rv string) {
 	want, numeric := parseRV(rv)
 	s.poll(ctx, func() bool {
-		obj := newObject(app.Kind)
+		obj := app.Kind.NewObject()
 		if err := s.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj); err != nil {
 			return false
 		}
@@ -159,7 +159,7 @@ func (s *Store) waitCached(ctx context.Context, app App, id, rv string) {
 // waitGone waits until the informer cache no longer holds a deleted record.
 func (s *Store) waitGone(ctx context.Context, app App, id string) {
 	s.poll(ctx, func() bool {
-		obj := newObject(app.Kind)
+		obj := app.Kind.NewObject()
 		err := s.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj)
 		return apierrors.IsNotFound(err)
 	})
