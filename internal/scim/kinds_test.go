@@ -37,7 +37,7 @@ import (
 // KindSpec are all here, and the SCIM endpoint serves it without a production file knowing of it.
 type Desk struct {
 	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitzero"`
 	Spec              DeskSpec `json:"spec"`
 }
 
@@ -49,20 +49,20 @@ type DeskSpec struct {
 // DeskList is a list of Desks.
 type DeskList struct {
 	metav1.TypeMeta `json:",inline"`
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitzero"`
 	Items           []Desk `json:"items"`
 }
 
 func (d *Desk) DeepCopyObject() runtime.Object {
 	out := &Desk{TypeMeta: d.TypeMeta}
-	d.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
-	d.Spec.RecordFields.DeepCopyInto(&out.Spec.RecordFields)
+	d.DeepCopyInto(&out.ObjectMeta)
+	d.Spec.DeepCopyInto(&out.Spec.RecordFields)
 	return out
 }
 
 func (l *DeskList) DeepCopyObject() runtime.Object {
 	out := &DeskList{TypeMeta: l.TypeMeta}
-	l.ListMeta.DeepCopyInto(&out.ListMeta)
+	l.DeepCopyInto(&out.ListMeta)
 	for i := range l.Items {
 		out.Items = append(out.Items, *l.Items[i].DeepCopyObject().(*Desk))
 	}
@@ -84,9 +84,17 @@ var deskKind = &model.KindSpec{
 			fn(&l.Items[i])
 		}
 	},
-	UserOf:  func(obj client.Object) model.User { return model.FromFields(&obj.(*Desk).Spec.RecordFields) },
-	SetUser: func(obj client.Object, u model.User) { obj.(*Desk).Spec.RecordFields = u.Fields() },
+	UserOf: func(obj client.Object) model.User { return model.FromFields(&obj.(*Desk).Spec.RecordFields) },
+	SetUser: func(obj client.Object, u model.User) {
+		if u.UserName == panicUserName {
+			panic("test panic") // See TestPanicIsA500.
+		}
+		obj.(*Desk).Spec.RecordFields = u.Fields()
+	},
 }
+
+// panicUserName makes a Desk write panic inside the request.
+const panicUserName = "panic@contoso.com"
 
 const deskCRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -43,22 +43,21 @@ import (
 
 // Server is the SCIM endpoint, a manager Runnable.
 type Server struct {
-	opts    Options
-	log     logr.Logger
-	cache   ctrlcache.Cache
-	tokens  *tokens
-	store   *store.Store
-	users   map[model.Kind]elimity.ResourceType
-	spc     *elimity.ServiceProviderConfig
-	serving atomic.Bool
-	addr    atomic.Pointer[string]
+	opts   Options
+	log    logr.Logger
+	cache  ctrlcache.Cache
+	tokens *tokens
+	store  *store.Store
+	users  map[model.Kind]elimity.ResourceType
+	// filterSchemas are the kinds' schemas as list filters are validated against them.
+	filterSchemas map[model.Kind]schema.Schema
+	spc           *elimity.ServiceProviderConfig
+	serving       atomic.Bool
+	addr          atomic.Pointer[string]
 	// servers caches elimity servers by kind and base URL; serverCount bounds it.
 	servers     sync.Map
 	serverCount atomic.Int64
 }
-
-// requestHook, when set (by tests only), runs for every authenticated request inside the handler chain.
-var requestHook atomic.Pointer[func(*http.Request)]
 
 var (
 	_ manager.Runnable               = (*Server)(nil)
@@ -91,19 +90,19 @@ func New(mgr manager.Manager, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build the core/v1 client for token Secrets: %w", err)
 	}
-	// Entra sends "True"/"False" for active in its legacy PATCH shape. A process-wide switch of elimity's.
-	schema.SetAllowStringValues(true)
 	st := store.New(mgr.GetCache(), mgr.GetAPIReader(), mgr.GetClient(), store.DefaultOptions())
 	s := &Server{
-		opts:   opts,
-		log:    mgr.GetLogger().WithName("scim"),
-		cache:  mgr.GetCache(),
-		tokens: newTokens(core, opts.Kinds),
-		store:  st,
-		users:  map[model.Kind]elimity.ResourceType{},
-		spc:    serviceProviderConfig(opts.MaxResults),
+		opts:          opts,
+		log:           mgr.GetLogger().WithName("scim"),
+		cache:         mgr.GetCache(),
+		tokens:        newTokens(core, opts.Kinds),
+		store:         st,
+		users:         map[model.Kind]elimity.ResourceType{},
+		filterSchemas: map[model.Kind]schema.Schema{},
+		spc:           serviceProviderConfig(opts.MaxResults),
 	}
 	for _, kind := range opts.Kinds {
+		s.filterSchemas[kind.Kind] = withCommonAttributes(userSchema(kind))
 		s.users[kind.Kind] = elimity.ResourceType{
 			ID:          optional.NewString("User"),
 			Name:        "User",
@@ -113,7 +112,9 @@ func New(mgr manager.Manager, opts Options) (*Server, error) {
 			Handler:     userHandler{kind: kind, store: st},
 		}
 	}
-	registerMetrics(&recordCounter{apps: s.tokens.applications, store: st})
+	if err := registerMetrics(&recordCollector{apps: s.tokens.applications, store: st}); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
