@@ -32,8 +32,6 @@ import (
 	"github.com/elimity-com/scim/optional"
 	"github.com/elimity-com/scim/schema"
 	"github.com/go-logr/logr"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	ctrlcache "sigs.k8s.io/controller-runtime/pkg/cache"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -45,7 +43,6 @@ import (
 type Server struct {
 	opts   Options
 	log    logr.Logger
-	cache  ctrlcache.Cache
 	tokens *tokens
 	store  *store.Store
 	users  map[model.Kind]elimity.ResourceType
@@ -74,6 +71,9 @@ func Setup(mgr manager.Manager, opts Options) error {
 	if err := store.RegisterIndexes(context.Background(), mgr.GetFieldIndexer(), s.opts.Kinds); err != nil {
 		return err
 	}
+	if err := s.tokens.setupWithManager(context.Background(), mgr); err != nil {
+		return fmt.Errorf("set up the SCIM token controller: %w", err)
+	}
 	if err := mgr.Add(s); err != nil {
 		return fmt.Errorf("add the SCIM endpoint to the manager: %w", err)
 	}
@@ -86,16 +86,11 @@ func Setup(mgr manager.Manager, opts Options) error {
 // New builds the endpoint without adding it to the manager.
 func New(mgr manager.Manager, opts Options) (*Server, error) {
 	opts = opts.withDefaults()
-	core, err := corev1client.NewForConfigAndClient(mgr.GetConfig(), mgr.GetHTTPClient())
-	if err != nil {
-		return nil, fmt.Errorf("build the core/v1 client for token Secrets: %w", err)
-	}
 	st := store.New(mgr.GetCache(), mgr.GetAPIReader(), mgr.GetClient(), store.DefaultOptions())
 	s := &Server{
 		opts:          opts,
 		log:           mgr.GetLogger().WithName("scim"),
-		cache:         mgr.GetCache(),
-		tokens:        newTokens(core, opts.Kinds),
+		tokens:        newTokens(mgr.GetCache(), mgr.GetAPIReader(), opts.Kinds),
 		store:         st,
 		users:         map[model.Kind]elimity.ResourceType{},
 		filterSchemas: map[model.Kind]schema.Schema{},
@@ -124,9 +119,6 @@ func (s *Server) NeedLeaderElection() bool { return false }
 // Start serves until ctx ends, then drains in-flight requests. The manager starts it after its caches
 // have synced, so the first request already reads a full cache.
 func (s *Server) Start(ctx context.Context) error {
-	if err := s.tokens.start(ctx, s.cache); err != nil {
-		return err
-	}
 	ln := s.opts.Listener
 	if ln == nil {
 		var err error
@@ -179,11 +171,11 @@ func (s *Server) Addr() string {
 }
 
 // ReadyCheck is the readiness check: ready once serving with every application's token read.
-func (s *Server) ReadyCheck(*http.Request) error {
+func (s *Server) ReadyCheck(r *http.Request) error {
 	if !s.serving.Load() {
 		return errors.New("the SCIM endpoint is not serving")
 	}
-	if !s.tokens.synced() {
+	if !s.tokens.synced(r.Context()) {
 		return errors.New("the SCIM endpoint has not read every application's token yet")
 	}
 	return nil
