@@ -22,7 +22,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
 // KindSpec is one record kind as data: everything the endpoint, the store and the controller need to know
@@ -70,18 +70,18 @@ func BuiltinKinds() Kinds { return Kinds{AdvisorKind, RoomKind} }
 var AdvisorKind = &KindSpec{
 	Kind:        Advisors,
 	Prefix:      "/advisors/scim",
-	HasName:     v1alpha1.StoredBy(Advisors, v1alpha1.TargetGivenName),
+	HasName:     v1.StoredBy(Advisors, v1.TargetGivenName),
 	Description: "An &Money advisor, stored as an Advisor.",
-	NewObject:   func() client.Object { return &v1alpha1.Advisor{} },
-	NewList:     func() client.ObjectList { return &v1alpha1.AdvisorList{} },
+	NewObject:   func() client.Object { return &v1.Advisor{} },
+	NewList:     func() client.ObjectList { return &v1.AdvisorList{} },
 	Items: func(list client.ObjectList, fn func(client.Object)) {
-		l := list.(*v1alpha1.AdvisorList)
+		l := list.(*v1.AdvisorList)
 		for i := range l.Items {
 			fn(&l.Items[i])
 		}
 	},
 	UserOf: func(obj client.Object) User {
-		o := obj.(*v1alpha1.Advisor)
+		o := obj.(*v1.Advisor)
 		u := FromFields(&o.Spec.RecordFields)
 		if o.Spec.Name != nil {
 			u.GivenName, u.FamilyName = o.Spec.Name.GivenName, o.Spec.Name.FamilyName
@@ -89,7 +89,7 @@ var AdvisorKind = &KindSpec{
 		return u
 	},
 	SetUser: func(obj client.Object, u User) {
-		o := obj.(*v1alpha1.Advisor)
+		o := obj.(*v1.Advisor)
 		o.Spec.RecordFields = u.Fields()
 		o.Spec.Name = u.PersonName()
 	},
@@ -99,18 +99,18 @@ var AdvisorKind = &KindSpec{
 var RoomKind = &KindSpec{
 	Kind:        Rooms,
 	Prefix:      "/rooms/scim",
-	HasName:     v1alpha1.StoredBy(Rooms, v1alpha1.TargetGivenName),
+	HasName:     v1.StoredBy(Rooms, v1.TargetGivenName),
 	Description: "An &Money meeting room, stored as a Room.",
-	NewObject:   func() client.Object { return &v1alpha1.Room{} },
-	NewList:     func() client.ObjectList { return &v1alpha1.RoomList{} },
+	NewObject:   func() client.Object { return &v1.Room{} },
+	NewList:     func() client.ObjectList { return &v1.RoomList{} },
 	Items: func(list client.ObjectList, fn func(client.Object)) {
-		l := list.(*v1alpha1.RoomList)
+		l := list.(*v1.RoomList)
 		for i := range l.Items {
 			fn(&l.Items[i])
 		}
 	},
-	UserOf:  func(obj client.Object) User { return FromFields(&obj.(*v1alpha1.Room).Spec.RecordFields) },
-	SetUser: func(obj client.Object, u User) { obj.(*v1alpha1.Room).Spec.RecordFields = u.Fields() },
+	UserOf:  func(obj client.Object) User { return FromFields(&obj.(*v1.Room).Spec.RecordFields) },
+	SetUser: func(obj client.Object, u User) { obj.(*v1.Room).Spec.RecordFields = u.Fields() },
 }
 
 // String is the kind's name, e.g. advisors.

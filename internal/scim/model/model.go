@@ -27,16 +27,16 @@ import (
 
 	scimerrors "github.com/elimity-com/scim/errors"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
 // Kind is which record kind an endpoint serves; it equals the ScimApplication's resourceType.
-type Kind = v1alpha1.ResourceType
+type Kind = v1.ResourceType
 
 // The two kinds, re-exported so that callers need not import the API package for them.
 const (
-	Advisors = v1alpha1.ResourceTypeAdvisors
-	Rooms    = v1alpha1.ResourceTypeRooms
+	Advisors = v1.ResourceTypeAdvisors
+	Rooms    = v1.ResourceTypeRooms
 )
 
 // WorkType is the SCIM address type the endpoint stores; no other address type has a place in a record.
@@ -245,29 +245,29 @@ func (u User) Attributes(kind *KindSpec) map[string]any {
 }
 
 // Fields returns the record fields for an Advisor's or a Room's spec.
-func (u User) Fields() v1alpha1.RecordFields {
-	f := v1alpha1.RecordFields{
+func (u User) Fields() v1.RecordFields {
+	f := v1.RecordFields{
 		UserName:    u.UserName,
 		DisplayName: u.DisplayName,
 		ExternalID:  u.ExternalID,
 		Active:      new(u.Active),
 	}
 	if u.WorkAddress != "" {
-		f.WorkAddress = &v1alpha1.WorkAddress{Formatted: u.WorkAddress}
+		f.WorkAddress = &v1.WorkAddress{Formatted: u.WorkAddress}
 	}
 	return f
 }
 
 // PersonName returns an Advisor's spec.name, nil when both parts are empty.
-func (u User) PersonName() *v1alpha1.PersonName {
+func (u User) PersonName() *v1.PersonName {
 	if u.GivenName == "" && u.FamilyName == "" {
 		return nil
 	}
-	return &v1alpha1.PersonName{GivenName: u.GivenName, FamilyName: u.FamilyName}
+	return &v1.PersonName{GivenName: u.GivenName, FamilyName: u.FamilyName}
 }
 
 // FromFields reads the shared record fields into a User.
-func FromFields(f *v1alpha1.RecordFields) User {
+func FromFields(f *v1.RecordFields) User {
 	u := User{
 		UserName:    f.UserName,
 		DisplayName: f.DisplayName,

@@ -23,7 +23,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/scim/model"
 )
 
@@ -58,7 +58,7 @@ func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer, kinds mod
 		}
 		for name, values := range indexes {
 			extract := func(obj client.Object) []string {
-				app := obj.GetLabels()[v1alpha1.ApplicationLabel]
+				app := obj.GetLabels()[v1.ApplicationLabel]
 				if app == "" {
 					return nil
 				}

@@ -48,7 +48,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/scim/filter"
 	"github.com/andmoney/scim-operator/internal/scim/model"
 )
@@ -64,7 +64,7 @@ var (
 )
 
 // App identifies the ScimApplication a request acts for: its records are the objects of its kind in its
-// namespace that carry its name in the v1alpha1.ApplicationLabel label.
+// namespace that carry its name in the v1.ApplicationLabel label.
 type App struct {
 	Namespace string
 	Name      string
@@ -138,7 +138,7 @@ func (s *Store) get(ctx context.Context, app App, id string) (client.Object, err
 	if err != nil {
 		return nil, fmt.Errorf("get %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
 	}
-	if obj.GetLabels()[v1alpha1.ApplicationLabel] != app.Name {
+	if obj.GetLabels()[v1.ApplicationLabel] != app.Name {
 		return nil, ErrNotFound // Another application's record: it does not exist for this one.
 	}
 	return obj, nil
@@ -222,7 +222,7 @@ func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, erro
 	obj := app.Kind.NewObject()
 	obj.SetNamespace(app.Namespace)
 	obj.SetName(id)
-	obj.SetLabels(map[string]string{v1alpha1.ApplicationLabel: app.Name})
+	obj.SetLabels(map[string]string{v1.ApplicationLabel: app.Name})
 	obj.SetAnnotations(map[string]string{LastModifiedAnnotation: s.now().UTC().Format(time.RFC3339)})
 	app.Kind.SetUser(obj, u)
 	if err := s.writer.Create(ctx, obj); err != nil {
