@@ -126,7 +126,9 @@ func (t *tokens) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	}
 	kind, err := t.kinds.Lookup(app.Spec.ResourceType)
 	if err != nil {
-		t.set(req.NamespacedName, nil) // No endpoint serves it, so no token of it is accepted.
+		// No endpoint serves the kind, so no token of it is accepted; nothing to retry until it changes.
+		logf.FromContext(ctx).Info("No SCIM endpoint serves the application's resourceType", "error", err.Error())
+		t.set(req.NamespacedName, nil)
 		return ctrl.Result{}, nil
 	}
 	tenantURL := app.Status.TenantURL
