@@ -17,8 +17,10 @@ limitations under the License.
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"maps"
 	"net/http"
 	"sort"
@@ -30,6 +32,8 @@ import (
 	"github.com/elimity-com/scim/optional"
 	"github.com/elimity-com/scim/schema"
 	scimfilter "github.com/scim2/filter-parser/v2"
+
+	"github.com/andmoney/scim-operator/internal/scim/patch"
 )
 
 // memHandler is the library limit: elimity-com/scim with the cheapest handler that still behaves like a
@@ -41,7 +45,6 @@ type memHandler struct {
 }
 
 func newMemServer() (http.Handler, error) {
-	schema.SetAllowStringValues(true)
 	h := &memHandler{byID: map[string]scim.ResourceAttributes{}, byName: map[string]string{}}
 	s, err := scim.NewServer(&scim.ServerArgs{
 		ServiceProviderConfig: &scim.ServiceProviderConfig{MaxResults: 200, SupportFiltering: true, SupportPatch: true},
@@ -53,7 +56,24 @@ func newMemServer() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return http.StripPrefix("/advisors/scim", s), nil
+	return http.StripPrefix("/advisors/scim", normalizePatches(s)), nil
+}
+
+// normalizePatches gives the library limit the endpoint's PATCH normalisation (for Entra's string-valued
+// active), instead of elimity's process-wide string-values switch, which would reach the endpoint too.
+func normalizePatches(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, "unreadable body", http.StatusBadRequest)
+				return
+			}
+			body = patch.Normalize(body)
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func memID() string {

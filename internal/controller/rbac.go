@@ -28,4 +28,7 @@ package controller
 // +kubebuilder:rbac:groups=core,resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=core,resources=serviceaccounts/token,verbs=create
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+//
+// advisors;rooms are the resources of the SCIM endpoint's record kinds (model.BuiltinKinds): deleting an
+// application deletes its records. A new kind adds its resource here and in internal/scim/rbac.go.
 // +kubebuilder:rbac:groups=scim.andmoney.dk,resources=advisors;rooms;usernameclaims,verbs=deletecollection

@@ -32,6 +32,7 @@ import (
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/graph"
+	"github.com/andmoney/scim-operator/internal/scim/model"
 )
 
 // deletionStallAfter is how long a deletion retries Entra before it reports itself Stalled; it
@@ -136,12 +137,14 @@ func (r *ScimApplicationReconciler) deleteInEntra(ctx context.Context, app *v1.S
 	return nil
 }
 
-// deleteRecords deletes the Advisors or Rooms the application's SCIM endpoint created.
+// deleteRecords deletes the records the application's SCIM endpoint created. An application of a kind no
+// endpoint serves has none, but its deletion fails rather than delete records of another kind.
 func (r *ScimApplicationReconciler) deleteRecords(ctx context.Context, app *v1.ScimApplication) error {
-	var record client.Object = &v1.Advisor{}
-	if app.Spec.ResourceType == v1.ResourceTypeRooms {
-		record = &v1.Room{}
+	kind, err := model.BuiltinKinds().Lookup(app.Spec.ResourceType)
+	if err != nil {
+		return fmt.Errorf("delete the records of %s: %w", app.Name, err)
 	}
+	record := kind.NewObject()
 	// The userName claims go too: they only guard the uniqueness of the records being deleted.
 	for _, kind := range []client.Object{record, &v1.UserNameClaim{}} {
 		err := r.DeleteAllOf(ctx, kind, client.InNamespace(app.Namespace),

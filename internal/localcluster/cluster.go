@@ -39,7 +39,7 @@ import (
 
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 
-	scimv1alpha1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	operatorscheme "github.com/andmoney/scim-operator/internal/scheme"
 )
 
@@ -104,12 +104,12 @@ func Start(ctx context.Context) (*Cluster, error) {
 // until then it answers 503, and a test or `make run` must not race it.
 func (c *Cluster) waitForMappingDefaults(ctx context.Context) error {
 	probe := func(ctx context.Context) (bool, error) {
-		app := &scimv1alpha1.ScimApplication{
+		app := &v1.ScimApplication{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "admission-probe"},
-			Spec: scimv1alpha1.ScimApplicationSpec{
-				TenantRef:      scimv1alpha1.LocalObjectReference{Name: "probe"},
-				ResourceType:   scimv1alpha1.ResourceTypeRooms,
-				TokenSecretRef: scimv1alpha1.SecretKeySelector{Name: "probe", Key: "token"},
+			Spec: v1.ScimApplicationSpec{
+				TenantRef:      v1.LocalObjectReference{Name: "probe"},
+				ResourceType:   v1.ResourceTypeRooms,
+				TokenSecretRef: v1.SecretKeySelector{Name: "probe", Key: "token"},
 			},
 		}
 		if err := c.Client.Create(ctx, app, client.DryRunAll); err != nil {
@@ -163,4 +163,4 @@ func RepoRoot() (string, error) {
 }
 
 // GVK is a shorthand for the project's group and version.
-func GVK(kind string) schema.GroupVersionKind { return scimv1alpha1.GroupVersion.WithKind(kind) }
+func GVK(kind string) schema.GroupVersionKind { return v1.GroupVersion.WithKind(kind) }

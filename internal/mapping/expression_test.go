@@ -25,7 +25,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	. "github.com/onsi/gomega"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
 // The trees are written as Graph JSON so they read like graph-sync.md §5.3 and the parseExpression
@@ -58,7 +58,7 @@ func TestParse(t *testing.T) {
 		"EmptyConstant": {`""`, `{"expression":"\"\"","name":"","type":"Constant","parameters":[]}`},
 		"EscapedConstant": {`"Company: \"Contoso\" \\ Ltd"`,
 			`{"expression":"\"Company: \\\"Contoso\\\" \\\\ Ltd\"","name":"Company: \"Contoso\" \\ Ltd","type":"Constant","parameters":[]}`},
-		"ActiveSwitchOfTheSeedGuide": {v1alpha1.ActiveFromSoftDeleted, activeSwitch},
+		"ActiveSwitchOfTheSeedGuide": {v1.ActiveFromSoftDeleted, activeSwitch},
 		"SwitchWithDefaultValue": {`Switch([state], "Other", "NSW", "Sydney")`,
 			`{"expression":"Switch([state], \"Other\", \"NSW\", \"Sydney\")","name":"Switch","type":"Function","parameters":[
 				{"key":"source","value":{"expression":"[state]","name":"state","type":"Attribute","parameters":[]}},
@@ -120,9 +120,9 @@ func TestParse(t *testing.T) {
 func TestNormalize(t *testing.T) {
 	cases := map[string]struct{ expression, want string }{
 		"BareAttribute":        {`objectId`, `[objectId]`},
-		"CanonicalIsUnchanged": {v1alpha1.ActiveFromSoftDeleted, v1alpha1.ActiveFromSoftDeleted},
+		"CanonicalIsUnchanged": {v1.ActiveFromSoftDeleted, v1.ActiveFromSoftDeleted},
 		"SpacingAndEmptyArguments": {`Switch( [IsSoftDeleted] ,, "False","True" , "True","False" )`,
-			v1alpha1.ActiveFromSoftDeleted},
+			v1.ActiveFromSoftDeleted},
 		"MultiLine": {"Switch([Active], ,\n  \"1\", \"True\",\n  \"0\", \"False\")",
 			`Switch([Active], , "1", "True", "0", "False")`},
 		"TrailingEmptyArguments": {`Replace([mail],"@contoso.com",,,"",,)`, `Replace([mail], "@contoso.com", , , "", , )`},
@@ -205,7 +205,7 @@ func TestAttributeNames(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		``, `userPrincipalName`, `[userPrincipalName]`, `[ a b ]`, `"True"`, `"a\"b\\c"`, `"\d"`, `-12`,
-		v1alpha1.ActiveFromSoftDeleted, `Switch( [IsSoftDeleted] ,, "False","True" , "True","False" )`,
+		v1.ActiveFromSoftDeleted, `Switch( [IsSoftDeleted] ,, "False","True" , "True","False" )`,
 		`Join(" ", [givenName], [surname])`, `Replace([preferredLanguage], "-", , , "_", , )`,
 		`IIF(IsPresent([mail]), [mail], [userPrincipalName])`, `Item([proxyAddresses], 1)`, `Now()`,
 		`Join("@", NormalizeDiacritics(StripSpaces(Join(".", [givenName], [surname]))), "contoso.com")`,

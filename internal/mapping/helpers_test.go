@@ -27,11 +27,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
 // expectMappings checks that the schema's User rows are exactly the desired table.
-func expectMappings(t *testing.T, schema json.RawMessage, desired []v1alpha1.AttributeMapping) {
+func expectMappings(t *testing.T, schema json.RawMessage, desired []v1.AttributeMapping) {
 	t.Helper()
 	want, err := CanonicalMappings(desired)
 	if err != nil {

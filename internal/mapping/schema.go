@@ -26,7 +26,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
 // ErrNoUserMapping means the schema has no object mapping whose sourceObjectName is User, so
@@ -34,7 +34,7 @@ import (
 var ErrNoUserMapping = errors.New(`the synchronization schema has no object mapping with sourceObjectName "User"`)
 
 // flowAlways is Graph's default flowType; the spec writes it as "".
-const flowAlways = string(v1alpha1.FlowAlways)
+const flowAlways = string(v1.FlowAlways)
 
 // The schema is handled as generic JSON rather than SDK models: a PUT replaces the whole
 // document (graph-sync.md §5.4), so every field this package does not understand, including ones
@@ -68,7 +68,7 @@ type located struct {
 // changed is false when the schema already says all of this; updated is then schema itself, so
 // the caller writes nothing in steady state. A desired source that does not parse is reported as
 // an error wrapping *ExpressionError.
-func ApplyMappings(schema json.RawMessage, desired []v1alpha1.AttributeMapping) (json.RawMessage, bool, error) {
+func ApplyMappings(schema json.RawMessage, desired []v1.AttributeMapping) (json.RawMessage, bool, error) {
 	rows, err := parseDesired(desired)
 	if err != nil {
 		return nil, false, err
@@ -117,7 +117,7 @@ func ApplyMappings(schema json.RawMessage, desired []v1alpha1.AttributeMapping) 
 // ObservedMappings reads the User object mapping's rows back in the spec's terms, sorted by
 // target: sources in canonical form (or verbatim when they do not parse) and flowType "" for
 // Always. Compare it with CanonicalMappings of the spec to report drift.
-func ObservedMappings(schema json.RawMessage) ([]v1alpha1.AttributeMapping, error) {
+func ObservedMappings(schema json.RawMessage) ([]v1.AttributeMapping, error) {
 	doc, err := decode(schema)
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func ObservedMappings(schema json.RawMessage) ([]v1alpha1.AttributeMapping, erro
 	if err != nil {
 		return nil, err
 	}
-	var observed []v1alpha1.AttributeMapping
+	var observed []v1.AttributeMapping
 	for _, item := range asSlice(loc.user["attributeMappings"]) {
 		row, ok := item.(object)
 		if !ok {
@@ -136,8 +136,8 @@ func ObservedMappings(schema json.RawMessage) ([]v1alpha1.AttributeMapping, erro
 		if !canonical {
 			expression = asString(asObject(row["source"])["expression"])
 		}
-		observed = append(observed, v1alpha1.AttributeMapping{
-			Target:           v1alpha1.MappingTarget(asString(row["targetAttributeName"])),
+		observed = append(observed, v1.AttributeMapping{
+			Target:           v1.MappingTarget(asString(row["targetAttributeName"])),
 			Source:           expression,
 			MatchingPriority: int32(min(max(asInt(row["matchingPriority"]), 0), math.MaxInt32)),
 			FlowType:         specFlowType(rowFlowType(row)),
@@ -149,15 +149,15 @@ func ObservedMappings(schema json.RawMessage) ([]v1alpha1.AttributeMapping, erro
 
 // CanonicalMappings is a spec table in the form ObservedMappings returns, so the two compare
 // equal when Entra already holds the table.
-func CanonicalMappings(desired []v1alpha1.AttributeMapping) ([]v1alpha1.AttributeMapping, error) {
+func CanonicalMappings(desired []v1.AttributeMapping) ([]v1.AttributeMapping, error) {
 	rows, err := parseDesired(desired)
 	if err != nil {
 		return nil, err
 	}
-	canonical := make([]v1alpha1.AttributeMapping, 0, len(rows))
+	canonical := make([]v1.AttributeMapping, 0, len(rows))
 	for _, row := range rows {
-		canonical = append(canonical, v1alpha1.AttributeMapping{
-			Target:           v1alpha1.MappingTarget(row.target),
+		canonical = append(canonical, v1.AttributeMapping{
+			Target:           v1.MappingTarget(row.target),
 			Source:           row.source.Expression,
 			MatchingPriority: int32(row.matchingPriority),
 			FlowType:         specFlowType(row.flowType),
@@ -185,7 +185,7 @@ func RuleID(schema json.RawMessage) (string, error) {
 	return id, nil
 }
 
-func parseDesired(desired []v1alpha1.AttributeMapping) ([]desiredRow, error) {
+func parseDesired(desired []v1.AttributeMapping) ([]desiredRow, error) {
 	if len(desired) == 0 {
 		return nil, errors.New("no attribute mappings: Entra needs at least the userName mapping")
 	}
@@ -372,11 +372,11 @@ func rowFlowType(row object) string {
 	return flowAlways
 }
 
-func specFlowType(flowType string) v1alpha1.FlowType {
+func specFlowType(flowType string) v1.FlowType {
 	if flowType == flowAlways {
 		return ""
 	}
-	return v1alpha1.FlowType(flowType)
+	return v1.FlowType(flowType)
 }
 
 // booleanAttributes are the names this package may have to declare whose type is not String:
@@ -414,8 +414,8 @@ func declare(obj object, names []string) bool {
 	return added
 }
 
-func sortByTarget(mappings []v1alpha1.AttributeMapping) {
-	slices.SortFunc(mappings, func(a, b v1alpha1.AttributeMapping) int { return strings.Compare(string(a.Target), string(b.Target)) })
+func sortByTarget(mappings []v1.AttributeMapping) {
+	slices.SortFunc(mappings, func(a, b v1.AttributeMapping) int { return strings.Compare(string(a.Target), string(b.Target)) })
 }
 
 func decode(schema json.RawMessage) (object, error) {

@@ -26,7 +26,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	. "github.com/onsi/gomega"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
 const (
@@ -45,9 +45,9 @@ var fixtures = map[string]struct {
 }
 
 func TestApplyMappingsToTheTemplate(t *testing.T) {
-	tables := map[string][]v1alpha1.AttributeMapping{
-		"Advisors": v1alpha1.SeedMappings(v1alpha1.ResourceTypeAdvisors),
-		"Rooms":    v1alpha1.SeedMappings(v1alpha1.ResourceTypeRooms),
+	tables := map[string][]v1.AttributeMapping{
+		"Advisors": v1.SeedMappings(v1.ResourceTypeAdvisors),
+		"Rooms":    v1.SeedMappings(v1.ResourceTypeRooms),
 	}
 	for fixtureName, fx := range fixtures {
 		for tableName, desired := range tables {
@@ -91,7 +91,7 @@ func TestApplyMappingsIsIdempotent(t *testing.T) {
 	for name, fx := range fixtures {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			desired := v1alpha1.SeedMappings(v1alpha1.ResourceTypeAdvisors)
+			desired := v1.SeedMappings(v1.ResourceTypeAdvisors)
 			once, changed, err := ApplyMappings(loadFixture(t, fx.file), desired)
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(changed).To(BeTrue())
@@ -105,7 +105,7 @@ func TestApplyMappingsIsIdempotent(t *testing.T) {
 }
 
 func TestApplyMappingsRepairsDrift(t *testing.T) {
-	desired := v1alpha1.SeedMappings(v1alpha1.ResourceTypeAdvisors)
+	desired := v1.SeedMappings(v1.ResourceTypeAdvisors)
 	cases := map[string]struct {
 		edit    func(doc map[string]any)
 		changed bool
@@ -194,15 +194,15 @@ func TestApplyMappingsRepairsDrift(t *testing.T) {
 
 func TestApplyMappingsWithCustomExpressions(t *testing.T) {
 	g := NewWithT(t)
-	desired := []v1alpha1.AttributeMapping{
-		{Target: v1alpha1.TargetUserName, Source: "[mail]", MatchingPriority: 1},
-		{Target: v1alpha1.TargetActive, Source: `Switch([accountEnabled], "False", "True", "True")`},
-		{Target: v1alpha1.TargetDisplayName, Source: `Join(" ",[givenName] , [surname])`},
-		{Target: v1alpha1.TargetExternalID, Source: "objectId", FlowType: v1alpha1.FlowObjectAddOnly},
-		{Target: v1alpha1.TargetWorkAddress, Source: "extension_5f2c_officeCode"},
+	desired := []v1.AttributeMapping{
+		{Target: v1.TargetUserName, Source: "[mail]", MatchingPriority: 1},
+		{Target: v1.TargetActive, Source: `Switch([accountEnabled], "False", "True", "True")`},
+		{Target: v1.TargetDisplayName, Source: `Join(" ",[givenName] , [surname])`},
+		{Target: v1.TargetExternalID, Source: "objectId", FlowType: v1.FlowObjectAddOnly},
+		{Target: v1.TargetWorkAddress, Source: "extension_5f2c_officeCode"},
 	}
 	in := generic(t, loadFixture(t, "scim-template-entra.json"))
-	removeAttribute(directoryObject(in, 1, userObject), string(v1alpha1.TargetWorkAddress))
+	removeAttribute(directoryObject(in, 1, userObject), string(v1.TargetWorkAddress))
 
 	out, changed, err := ApplyMappings(encodeGeneric(t, in), desired)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -222,7 +222,7 @@ func TestApplyMappingsWithCustomExpressions(t *testing.T) {
 		"metadata":[],"multivalued":false,"mutability":"ReadWrite","name":%q,"referencedObjects":[],"required":false,"type":"String"}`
 	g.Expect(attribute(directoryObject(doc, 0, "User"), "extension_5f2c_officeCode")).To(Equal(
 		jsonValue(t, []byte(strings.Replace(declared, "%q", `"extension_5f2c_officeCode"`, 1)))))
-	g.Expect(attribute(directoryObject(doc, 1, userObject), string(v1alpha1.TargetWorkAddress))).To(Equal(
+	g.Expect(attribute(directoryObject(doc, 1, userObject), string(v1.TargetWorkAddress))).To(Equal(
 		jsonValue(t, []byte(strings.Replace(declared, "%q", `"addresses[type eq \"work\"].formatted"`, 1)))))
 }
 
@@ -232,7 +232,7 @@ func TestApplyMappingsDeclaresBooleans(t *testing.T) {
 	removeAttribute(directoryObject(in, 0, "User"), "IsSoftDeleted")
 	removeAttribute(directoryObject(in, 1, userObject), "active")
 
-	out, _, err := ApplyMappings(encodeGeneric(t, in), v1alpha1.SeedMappings(v1alpha1.ResourceTypeRooms))
+	out, _, err := ApplyMappings(encodeGeneric(t, in), v1.SeedMappings(v1.ResourceTypeRooms))
 	g.Expect(err).NotTo(HaveOccurred())
 	doc := generic(t, out)
 	g.Expect(attribute(directoryObject(doc, 0, "User"), "IsSoftDeleted")["type"]).To(Equal("Boolean"))
@@ -240,7 +240,7 @@ func TestApplyMappingsDeclaresBooleans(t *testing.T) {
 }
 
 func TestApplyMappingsErrors(t *testing.T) {
-	seed := v1alpha1.SeedMappings(v1alpha1.ResourceTypeAdvisors)
+	seed := v1.SeedMappings(v1.ResourceTypeAdvisors)
 	template := func(t *testing.T, edit func(doc map[string]any)) json.RawMessage {
 		doc := generic(t, loadFixture(t, "scim-template-aad.json"))
 		edit(doc)
@@ -254,7 +254,7 @@ func TestApplyMappingsErrors(t *testing.T) {
 	}
 	cases := map[string]struct {
 		schema  func(t *testing.T) json.RawMessage
-		desired []v1alpha1.AttributeMapping
+		desired []v1.AttributeMapping
 		want    string
 		is      error
 	}{
@@ -299,12 +299,12 @@ func TestApplyMappingsErrors(t *testing.T) {
 		},
 		"DuplicateTarget": {
 			schema:  func(t *testing.T) json.RawMessage { return loadFixture(t, "scim-template-aad.json") },
-			desired: append(slices.Clone(seed), v1alpha1.AttributeMapping{Target: v1alpha1.TargetDisplayName, Source: "mail"}),
+			desired: append(slices.Clone(seed), v1.AttributeMapping{Target: v1.TargetDisplayName, Source: "mail"}),
 			want:    "target displayName is mapped more than once",
 		},
 		"NoMatchingAttribute": {
 			schema:  func(t *testing.T) json.RawMessage { return loadFixture(t, "scim-template-aad.json") },
-			desired: []v1alpha1.AttributeMapping{{Target: v1alpha1.TargetUserName, Source: "userPrincipalName"}},
+			desired: []v1.AttributeMapping{{Target: v1.TargetUserName, Source: "userPrincipalName"}},
 			want:    "no attribute mapping has a matchingPriority above 0",
 		},
 	}
@@ -323,7 +323,7 @@ func TestApplyMappingsErrors(t *testing.T) {
 
 func TestApplyMappingsReportsBadExpressions(t *testing.T) {
 	g := NewWithT(t)
-	desired := v1alpha1.SeedMappings(v1alpha1.ResourceTypeAdvisors)
+	desired := v1.SeedMappings(v1.ResourceTypeAdvisors)
 	desired[2].Source = `Join(" ", [givenName] [surname])`
 	_, changed, err := ApplyMappings(loadFixture(t, "scim-template-aad.json"), desired)
 	g.Expect(changed).To(BeFalse())
@@ -338,14 +338,14 @@ func TestObservedMappingsOfTheTemplate(t *testing.T) {
 	observed, err := ObservedMappings(loadFixture(t, "scim-template-aad.json"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(observed).To(HaveLen(22))
-	g.Expect(slices.IsSortedFunc(observed, func(a, b v1alpha1.AttributeMapping) int {
+	g.Expect(slices.IsSortedFunc(observed, func(a, b v1.AttributeMapping) int {
 		return strings.Compare(string(a.Target), string(b.Target))
 	})).To(BeTrue())
 	g.Expect(observed).To(ContainElements(
-		v1alpha1.AttributeMapping{Target: "userName", Source: "[userPrincipalName]", MatchingPriority: 1},
-		v1alpha1.AttributeMapping{Target: "active", Source: v1alpha1.ActiveFromSoftDeleted},
-		v1alpha1.AttributeMapping{Target: "externalId", Source: "[mailNickname]"},
-		v1alpha1.AttributeMapping{Target: "name.formatted", Source: `Join(" ", [givenName], [surname])`},
+		v1.AttributeMapping{Target: "userName", Source: "[userPrincipalName]", MatchingPriority: 1},
+		v1.AttributeMapping{Target: "active", Source: v1.ActiveFromSoftDeleted},
+		v1.AttributeMapping{Target: "externalId", Source: "[mailNickname]"},
+		v1.AttributeMapping{Target: "name.formatted", Source: `Join(" ", [givenName], [surname])`},
 	))
 
 	_, err = ObservedMappings(json.RawMessage(`{"synchronizationRules":[]}`))

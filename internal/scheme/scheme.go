@@ -22,13 +22,13 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
-	scimv1alpha1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
 // New returns a scheme with the built-in kinds and scim.andmoney.dk/v1alpha1.
 func New() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(scimv1alpha1.AddToScheme(s))
+	utilruntime.Must(v1.AddToScheme(s))
 	return s
 }

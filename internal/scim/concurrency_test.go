@@ -136,7 +136,7 @@ func TestRenames(t *testing.T) {
 func TestStaleClaims(t *testing.T) {
 	g := NewWithT(t)
 	e := newApp(t, newNamespace(t), v1.ResourceTypeAdvisors)
-	app := store.App{Namespace: e.app.Namespace, Name: e.app.Name, Kind: v1.ResourceTypeAdvisors}
+	app := store.App{Namespace: e.app.Namespace, Name: e.app.Name, Kind: model.AdvisorKind}
 	orphan := &v1.UserNameClaim{
 		ObjectMeta: metav1.ObjectMeta{Namespace: app.Namespace, Name: store.ClaimName(app.Name, "stale@contoso.com")},
 		Spec: v1.UserNameClaimSpec{Application: app.Name, UserName: "stale@contoso.com",

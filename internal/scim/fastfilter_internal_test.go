@@ -17,6 +17,7 @@ limitations under the License.
 package scim
 
 import (
+	"net/http"
 	"net/url"
 	"reflect"
 	"strings"
@@ -32,7 +33,7 @@ import (
 
 // elimityFilter is what elimity does with a filter before the handler runs (its getFilterValidator): trim,
 // parse, validate against the resource type's schema plus the common attributes.
-func elimityFilter(kind model.Kind, f string) (elimityfilter.Validator, error) {
+func elimityFilter(kind *model.KindSpec, f string) (elimityfilter.Validator, error) {
 	s := userSchema(kind)
 	attrs := make([]schema.CoreAttribute, len(s.Attributes), len(s.Attributes)+len(schema.CommonAttributes()))
 	copy(attrs, s.Attributes)
@@ -60,7 +61,7 @@ func FuzzFastFilterIsElimitys(f *testing.F) {
 		if !ok {
 			return
 		}
-		for _, kind := range []model.Kind{model.Advisors, model.Rooms} {
+		for _, kind := range model.BuiltinKinds() {
 			v, err := elimityFilter(kind, s)
 			if err != nil {
 				t.Fatalf("%s %q: the fast path takes a filter elimity refuses: %v", kind, s, err)
@@ -77,36 +78,56 @@ func FuzzFastFilterIsElimitys(f *testing.F) {
 	})
 }
 
-// TestFastFilterRewritesTheQuery checks what the middleware hands elimity: the query without any filter
-// parameter when the fast path takes the first one (the one elimity reads), untouched otherwise.
-func TestFastFilterRewritesTheQuery(t *testing.T) {
+// TestParseListRequest checks the list parameters as elimity reads them: the first filter parameter is
+// the filter (by the fast path or the general parser, to the same expression), paging is defaulted,
+// capped and checked.
+func TestParseListRequest(t *testing.T) {
+	type want struct {
+		filter            string // "" for none
+		startIndex, count int
+		scimType          string
+		detail            string // A part of the error's detail.
+	}
 	tests := map[string]struct {
 		rawQuery string
-		fast     bool
-		left     url.Values
+		want     want
 	}{
-		"Entra's lookup":     {rawQuery: `filter=userName+eq+"a"`, fast: true, left: url.Values{}},
-		"with paging":        {rawQuery: `startIndex=2&filter=userName%20eq%20%22a%22&count=abc`, fast: true, left: url.Values{"startIndex": {"2"}, "count": {"abc"}}},
-		"second filter":      {rawQuery: `filter=userName+eq+"a"&filter=displayName+eq+"b"`, fast: true, left: url.Values{}},
-		"first filter slow":  {rawQuery: `filter=displayName+eq+"b"&filter=userName+eq+"a"`},
-		"no filter":          {rawQuery: `count=5`},
-		"empty filter":       {rawQuery: `filter=`},
-		"general filter":     {rawQuery: `filter=userName+sw+"a"`},
-		"undecodable filter": {rawQuery: `filter=userName+eq+"%zz"`},
+		"Entra's lookup":     {`filter=userName+eq+"a"`, want{filter: `userName eq "a"`, startIndex: 1, count: 50}},
+		"with paging":        {`startIndex=2&filter=userName%20eq%20%22a%22&count=7`, want{filter: `userName eq "a"`, startIndex: 2, count: 7}},
+		"second filter":      {`filter=userName+eq+"a"&filter=displayName+eq+"b"`, want{filter: `userName eq "a"`, startIndex: 1, count: 50}},
+		"first filter slow":  {`filter=displayName+eq+"b"&filter=userName+eq+"a"`, want{filter: `displayName eq "b"`, startIndex: 1, count: 50}},
+		"no filter":          {`count=5`, want{startIndex: 1, count: 5}},
+		"empty filter":       {`filter=`, want{startIndex: 1, count: 50}},
+		"general filter":     {`filter=userName+sw+"a"`, want{filter: `userName sw "a"`, startIndex: 1, count: 50}},
+		"count capped":       {`count=500&startIndex=0`, want{startIndex: 1, count: 50}},
+		"negative count":     {`count=-3`, want{startIndex: 1, count: 0}},
+		"bad count":          {`count=abc&filter=userName+eq+"a"`, want{detail: "Invalid parameter provided in request: count."}},
+		"bad filter":         {`filter=nickName+eq+"a"`, want{scimType: "invalidFilter", detail: "filter"}},
+		"undecodable filter": {`filter=userName+eq+"%zz"`, want{startIndex: 1, count: 50}},
 	}
+	filterSchema := withCommonAttributes(userSchema(model.AdvisorKind))
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			u := &url.URL{Path: "/Users", RawQuery: tc.rawQuery}
-			e, ok := fastFilter(u)
-			g.Expect(ok).To(Equal(tc.fast))
-			if !tc.fast {
-				g.Expect(e).To(BeNil())
-				g.Expect(u.RawQuery).To(Equal(tc.rawQuery))
+			q, _ := url.ParseQuery(tc.rawQuery)
+			req, scimErr := parseListRequest(q, filterSchema, 50)
+			if tc.want.detail != "" {
+				g.Expect(scimErr).NotTo(BeNil())
+				g.Expect(scimErr.Status).To(Equal(http.StatusBadRequest))
+				g.Expect(string(scimErr.ScimType)).To(Equal(tc.want.scimType))
+				g.Expect(scimErr.Detail).To(ContainSubstring(tc.want.detail))
 				return
 			}
-			g.Expect(e).NotTo(BeNil())
-			g.Expect(u.Query()).To(Equal(tc.left))
+			g.Expect(scimErr).To(BeNil())
+			g.Expect(req.startIndex).To(Equal(tc.want.startIndex))
+			g.Expect(req.count).To(Equal(tc.want.count))
+			if tc.want.filter == "" {
+				g.Expect(req.filter).To(BeNil())
+				return
+			}
+			v, err := elimityFilter(model.AdvisorKind, tc.want.filter)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(req.filter).To(Equal(v.GetFilter()))
 		})
 	}
 }
@@ -121,7 +142,7 @@ func BenchmarkFilter(b *testing.B) {
 			if !ok {
 				b.Fatal("not taken")
 			}
-			if _, err := filter.Compile(model.Advisors, e); err != nil {
+			if _, err := filter.Compile(model.AdvisorKind, e); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -129,11 +150,11 @@ func BenchmarkFilter(b *testing.B) {
 	b.Run("elimity", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			v, err := elimityFilter(model.Advisors, f)
+			v, err := elimityFilter(model.AdvisorKind, f)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := filter.Compile(model.Advisors, v.GetFilter()); err != nil {
+			if _, err := filter.Compile(model.AdvisorKind, v.GetFilter()); err != nil {
 				b.Fatal(err)
 			}
 		}

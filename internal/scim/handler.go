@@ -25,7 +25,6 @@ import (
 	scimerrors "github.com/elimity-com/scim/errors"
 	"github.com/elimity-com/scim/optional"
 	"github.com/go-logr/logr"
-	scimfilter "github.com/scim2/filter-parser/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -39,7 +38,7 @@ import (
 // and filters is in the patch and filter packages, storage in the store package. The application comes
 // from the request context, where the auth middleware put it.
 type userHandler struct {
-	kind  model.Kind
+	kind  *model.KindSpec
 	store *store.Store
 }
 
@@ -65,34 +64,34 @@ func (h userHandler) Get(r *http.Request, id string) (scim.Resource, error) {
 	return h.resource(rec), nil
 }
 
+// GetAll is elimity's list entry point. The server answers GET /Users itself (see serveList), so this only
+// keeps userHandler a complete elimity ResourceHandler.
 func (h userHandler) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
-	q := filter.All()
-	info := listInfoFrom(r.Context())
-	var expr scimfilter.Expression
-	switch {
-	case params.FilterValidator != nil:
-		expr = params.FilterValidator.GetFilter()
-	case info != nil && info.filter != nil:
-		expr = info.filter // The fast path's: the middleware took it out of the request.
+	req := listRequest{app: appFrom(r.Context()), startIndex: params.StartIndex, count: params.Count}
+	if params.FilterValidator != nil {
+		req.filter = params.FilterValidator.GetFilter()
 	}
-	if expr != nil {
+	return h.list(r, req)
+}
+
+// list returns one page of the records that pass the request's filter.
+func (h userHandler) list(r *http.Request, req listRequest) (scim.Page, error) {
+	q := filter.All()
+	if req.filter != nil {
 		var err error
-		if q, err = filter.Compile(h.kind, expr); err != nil {
+		if q, err = filter.Compile(h.kind, req.filter); err != nil {
 			return scim.Page{}, err
 		}
 	}
-	recs, err := h.store.List(r.Context(), appFrom(r.Context()), q)
+	recs, err := h.store.List(r.Context(), req.app, q)
 	if err != nil {
 		return scim.Page{}, h.fail(r, "", err)
 	}
-	start := min(max(params.StartIndex, 1)-1, len(recs))
-	end := min(start+max(params.Count, 0), len(recs))
+	start := min(max(req.startIndex, 1)-1, len(recs))
+	end := min(start+max(req.count, 0), len(recs))
 	page := scim.Page{TotalResults: len(recs), Resources: make([]scim.Resource, 0, end-start)}
 	for _, rec := range recs[start:end] {
 		page.Resources = append(page.Resources, h.resource(rec))
-	}
-	if info != nil {
-		info.returned, info.set = len(page.Resources), true
 	}
 	return page, nil
 }

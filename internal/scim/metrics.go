@@ -18,9 +18,10 @@ package scim
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,44 +56,44 @@ var (
 		[]string{labelApplication, "resource_type"}, nil)
 
 	registerOnce sync.Once
-	// recordSource is the running server's, read by the collector at scrape time.
-	recordSource atomic.Pointer[recordCounter]
 )
 
-// recordCounter counts an application's records.
-type recordCounter struct {
+// recordCollector reports scim_records of one server at scrape time from the cache's application index,
+// so the figure is never out of date and costs nothing between scrapes.
+type recordCollector struct {
 	apps  func() []store.App
 	store *store.Store
 }
 
-// recordCollector reports scim_records at scrape time from the cache's application index, so the figure
-// is never out of date and costs nothing between scrapes.
-type recordCollector struct{}
+func (c *recordCollector) Describe(ch chan<- *prometheus.Desc) { ch <- recordsDesc }
 
-func (recordCollector) Describe(ch chan<- *prometheus.Desc) { ch <- recordsDesc }
-
-func (recordCollector) Collect(ch chan<- prometheus.Metric) {
-	src := recordSource.Load()
-	if src == nil {
-		return
-	}
+func (c *recordCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for _, app := range src.apps() {
-		n, err := src.store.Count(ctx, app)
+	for _, app := range c.apps() {
+		n, err := c.store.Count(ctx, app)
 		if err != nil {
 			continue
 		}
-		ch <- prometheus.MustNewConstMetric(recordsDesc, prometheus.GaugeValue, float64(n), app.String(), string(app.Kind))
+		ch <- prometheus.MustNewConstMetric(recordsDesc, prometheus.GaugeValue, float64(n), app.String(), string(app.Kind.Kind))
 	}
 }
 
-// registerMetrics adds the SCIM metrics to the manager's registry once per process.
-func registerMetrics(src *recordCounter) {
-	recordSource.Store(src)
+// registerMetrics adds the request metrics to the manager's registry once per process, and the server's
+// record collector in place of an earlier server's (tests and benchmarks build more than one).
+func registerMetrics(records *recordCollector) error {
 	registerOnce.Do(func() {
-		ctrlmetrics.Registry.MustRegister(requestsTotal, requestErrorsTotal, requestDuration, recordCollector{})
+		ctrlmetrics.Registry.MustRegister(requestsTotal, requestErrorsTotal, requestDuration)
 	})
+	err := ctrlmetrics.Registry.Register(records)
+	if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
+		ctrlmetrics.Registry.Unregister(are.ExistingCollector)
+		err = ctrlmetrics.Registry.Register(records)
+	}
+	if err != nil {
+		return fmt.Errorf("register the SCIM record metric: %w", err)
+	}
+	return nil
 }
 
 func observe(app, op string, code int, elapsed time.Duration) {

@@ -23,17 +23,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	elimity "github.com/elimity-com/scim"
 	scimerrors "github.com/elimity-com/scim/errors"
 	"github.com/go-logr/logr"
-	scimfilter "github.com/scim2/filter-parser/v2"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/andmoney/scim-operator/internal/scim/filter"
 	"github.com/andmoney/scim-operator/internal/scim/model"
 	"github.com/andmoney/scim-operator/internal/scim/patch"
 	"github.com/andmoney/scim-operator/internal/scim/store"
@@ -41,35 +38,19 @@ import (
 
 type ctxKey int
 
-const (
-	appKey ctxKey = iota
-	listInfoKey
-)
-
-// listInfo carries the number of resources a list returned from the handler to the response rewrite:
-// elimity reports the requested count as itemsPerPage, RFC 7644 wants the returned one.
-// It also carries a filter the fast path parsed (see fastFilter) from the middleware to the handler.
-type listInfo struct {
-	returned int
-	set      bool
-	filter   scimfilter.Expression
-}
+// appKey holds the request's application for elimity's handlers, whose only input is the *http.Request.
+const appKey ctxKey = 0
 
 func appFrom(ctx context.Context) store.App {
 	app, _ := ctx.Value(appKey).(store.App)
 	return app
 }
 
-func listInfoFrom(ctx context.Context) *listInfo {
-	info, _ := ctx.Value(listInfoKey).(*listInfo)
-	return info
-}
-
 // ServeHTTP routes a request to its endpoint by path prefix.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	for _, p := range prefixes {
-		if r.URL.Path == p.path || strings.HasPrefix(r.URL.Path, p.path+"/") {
-			s.serveEndpoint(w, r, p.kind, p.path)
+	for _, kind := range s.opts.Kinds {
+		if r.URL.Path == kind.Prefix || strings.HasPrefix(r.URL.Path, kind.Prefix+"/") {
+			s.serveEndpoint(w, r, kind)
 			return
 		}
 	}
@@ -80,8 +61,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveEndpoint is the handler chain of one prefix: metrics and panic recovery, authentication, the body
 // limit, the Entra-specific rewrites, then elimity.
-func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind model.Kind, prefix string) {
+func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *model.KindSpec) {
 	start := time.Now()
+	prefix := kind.Prefix
 	rest := strings.TrimPrefix(r.URL.Path, prefix)
 	op := operation(r.Method, rest)
 	rw := &statusWriter{ResponseWriter: w}
@@ -101,7 +83,7 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind mode
 		observe(appLabel, op, rw.code(), time.Since(start))
 	}()
 
-	entry, ok := s.authenticate(r, kind)
+	entry, ok := s.authenticate(r, kind.Kind)
 	if !ok {
 		rw.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)
 		writeError(rw, scimerrors.ScimError{Status: http.StatusUnauthorized,
@@ -118,9 +100,6 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind mode
 		writeError(rw, *err)
 		return
 	}
-	if hook := requestHook.Load(); hook != nil {
-		(*hook)(r)
-	}
 	if strings.HasPrefix(rest, "/Groups") {
 		serveGroups(rw, r, rest)
 		return
@@ -130,58 +109,22 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind mode
 	if base == "" {
 		base = requestBase(r, prefix)
 	}
-	server, err := s.elimityServer(kind, base)
+	if op == opList {
+		s.serveList(rw, r.WithContext(ctx), entry.app, base)
+		return
+	}
+	server, err := s.elimityServer(kind.Kind, base)
 	if err != nil {
 		log.Error(err, "Failed to build the SCIM server")
 		writeError(rw, scimerrors.ScimErrorInternal)
 		return
 	}
-
 	// A shallow copy with its own URL: elimity routes on the path below the prefix.
 	inner := r.WithContext(ctx)
 	u := *r.URL
 	u.Path, u.RawPath = rest, ""
 	inner.URL = &u
-	if op != opList {
-		server.ServeHTTP(rw, inner)
-		return
-	}
-	info := &listInfo{}
-	if e, ok := fastFilter(&u); ok {
-		info.filter = e
-	}
-	inner = inner.WithContext(context.WithValue(ctx, listInfoKey, info))
-	buf := &bufferWriter{header: rw.Header()}
-	server.ServeHTTP(buf, inner)
-	body := buf.body.Bytes()
-	if buf.status == http.StatusOK && info.set {
-		body = setItemsPerPage(body, info.returned)
-	}
-	rw.WriteHeader(buf.status)
-	_, _ = rw.Write(body)
-}
-
-// fastFilter takes the fast path for Entra's match lookups: if the filter elimity would read is one
-// filter.ParseFast parses, it returns the parsed expression and removes every filter parameter from u, so
-// that elimity, which parses and validates a filter before the handler runs, sees none and the handler
-// uses the expression instead. elimity still reads the paging parameters and marshals the list response,
-// so status, headers and body are the general path's. ParseFast accepts only filters the general path
-// accepts, so no filter error is skipped, and elimity checks the paging parameters before the filter in
-// either case.
-func fastFilter(u *url.URL) (scimfilter.Expression, bool) {
-	q := u.Query()
-	raw, ok := q["filter"]
-	if !ok || len(raw) == 0 {
-		return nil, false
-	}
-	// elimity reads Query().Get("filter"): the first value.
-	e, ok := filter.ParseFast(raw[0])
-	if !ok {
-		return nil, false
-	}
-	q.Del("filter")
-	u.RawQuery = q.Encode()
-	return e, true
+	server.ServeHTTP(rw, inner)
 }
 
 // elimityServer returns elimity's server for a kind and base URL. Servers are kept per base URL, up to a
@@ -248,6 +191,8 @@ func (s *Server) limitBody(r *http.Request, op string) *scimerrors.ScimError {
 	}
 	if op == opPatch {
 		body = patch.Normalize(body)
+	} else {
+		body = patch.NormalizeResource(body)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
@@ -358,28 +303,6 @@ func (w *statusWriter) code() int {
 		return http.StatusOK
 	}
 	return w.status
-}
-
-// bufferWriter holds a list response for the itemsPerPage rewrite.
-type bufferWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (b *bufferWriter) Header() http.Header { return b.header }
-
-func (b *bufferWriter) WriteHeader(code int) {
-	if b.status == 0 {
-		b.status = code
-	}
-}
-
-func (b *bufferWriter) Write(p []byte) (int, error) {
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
-	return b.body.Write(p)
 }
 
 // elimityLogger passes elimity's error logs (marshalling and write failures) to the server's logger.

@@ -20,6 +20,8 @@ import (
 	"flag"
 	"net"
 	"time"
+
+	"github.com/andmoney/scim-operator/internal/scim/model"
 )
 
 // Options configure the SCIM endpoint.
@@ -40,6 +42,9 @@ type Options struct {
 	IdleTimeout       time.Duration
 	// ShutdownTimeout bounds the graceful drain of in-flight requests on shutdown.
 	ShutdownTimeout time.Duration
+
+	// Kinds are the record kinds served, one endpoint each; BuiltinKinds when empty.
+	Kinds model.Kinds
 
 	// Listener, when set, is served instead of listening on BindAddress (tests bind 127.0.0.1:0).
 	Listener net.Listener
@@ -88,6 +93,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if len(o.Kinds) == 0 {
+		o.Kinds = model.BuiltinKinds()
 	}
 	if o.MaxResults <= 0 {
 		o.MaxResults = d.MaxResults

@@ -16,8 +16,11 @@ limitations under the License.
 
 package scim
 
-// The SCIM endpoint reads ScimApplications and their token Secrets (each watched by name, in its own
-// namespace), writes Advisor and Room records, and keeps userName claims.
+// advisors;rooms are the resources of model.BuiltinKinds: a new record kind adds its resource here and to
+// the deletecollection rule in internal/controller/rbac.go (markers cannot read the kind table).
+//
+// The SCIM endpoint reads ScimApplications and their token Secrets (watched metadata-only, read one by
+// one from the API server), writes Advisor and Room records, and keeps userName claims.
 // +kubebuilder:rbac:groups=scim.andmoney.dk,resources=scimapplications,verbs=get;list;watch
 // +kubebuilder:rbac:groups=scim.andmoney.dk,resources=advisors;rooms,verbs=get;list;watch;create;update;delete
 // +kubebuilder:rbac:groups=scim.andmoney.dk,resources=usernameclaims,verbs=get;create;delete

@@ -26,7 +26,7 @@ import (
 
 // userSchema is the core User schema cut down to the attributes a record of the kind keeps. It keeps the
 // core URN, so that URN-qualified names (urn:ietf:params:scim:schemas:core:2.0:User:displayName) resolve.
-func userSchema(kind model.Kind) schema.Schema {
+func userSchema(kind *model.KindSpec) schema.Schema {
 	str := func(name string, required bool, uniqueness schema.AttributeUniqueness) schema.CoreAttribute {
 		return schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{
 			Name: name, Required: required, Uniqueness: uniqueness,
@@ -36,7 +36,7 @@ func userSchema(kind model.Kind) schema.Schema {
 		str("userName", true, schema.AttributeUniquenessServer()),
 		str("displayName", false, schema.AttributeUniquenessNone()),
 	}
-	if kind == model.Advisors {
+	if kind.HasName {
 		attrs = append(attrs, schema.ComplexCoreAttribute(schema.ComplexParams{
 			Name: "name",
 			SubAttributes: []schema.SimpleParams{
@@ -68,14 +68,10 @@ func userSchema(kind model.Kind) schema.Schema {
 			},
 		}),
 	)
-	desc := "An &Money meeting room, stored as a Room."
-	if kind == model.Advisors {
-		desc = "An &Money advisor, stored as an Advisor."
-	}
 	return schema.Schema{
 		ID:          schema.UserSchema,
 		Name:        optional.NewString("User"),
-		Description: optional.NewString(desc),
+		Description: optional.NewString(kind.Description),
 		Attributes:  attrs,
 	}
 }

@@ -32,8 +32,6 @@ import (
 	"github.com/elimity-com/scim/optional"
 	"github.com/elimity-com/scim/schema"
 	"github.com/go-logr/logr"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	ctrlcache "sigs.k8s.io/controller-runtime/pkg/cache"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -41,33 +39,22 @@ import (
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
-// prefixes are the endpoints' path prefixes, one per kind.
-var prefixes = []struct {
-	path string
-	kind model.Kind
-}{
-	{"/advisors/scim", model.Advisors},
-	{"/rooms/scim", model.Rooms},
-}
-
 // Server is the SCIM endpoint, a manager Runnable.
 type Server struct {
-	opts    Options
-	log     logr.Logger
-	cache   ctrlcache.Cache
-	tokens  *tokens
-	store   *store.Store
-	users   map[model.Kind]elimity.ResourceType
-	spc     *elimity.ServiceProviderConfig
-	serving atomic.Bool
-	addr    atomic.Pointer[string]
+	opts   Options
+	log    logr.Logger
+	tokens *tokens
+	store  *store.Store
+	users  map[model.Kind]elimity.ResourceType
+	// filterSchemas are the kinds' schemas as list filters are validated against them.
+	filterSchemas map[model.Kind]schema.Schema
+	spc           *elimity.ServiceProviderConfig
+	serving       atomic.Bool
+	addr          atomic.Pointer[string]
 	// servers caches elimity servers by kind and base URL; serverCount bounds it.
 	servers     sync.Map
 	serverCount atomic.Int64
 }
-
-// requestHook, when set (by tests only), runs for every authenticated request inside the handler chain.
-var requestHook atomic.Pointer[func(*http.Request)]
 
 var (
 	_ manager.Runnable               = (*Server)(nil)
@@ -81,8 +68,11 @@ func Setup(mgr manager.Manager, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := store.RegisterIndexes(context.Background(), mgr.GetFieldIndexer()); err != nil {
+	if err := store.RegisterIndexes(context.Background(), mgr.GetFieldIndexer(), s.opts.Kinds); err != nil {
 		return err
+	}
+	if err := s.tokens.setupWithManager(context.Background(), mgr); err != nil {
+		return fmt.Errorf("set up the SCIM token controller: %w", err)
 	}
 	if err := mgr.Add(s); err != nil {
 		return fmt.Errorf("add the SCIM endpoint to the manager: %w", err)
@@ -96,33 +86,30 @@ func Setup(mgr manager.Manager, opts Options) error {
 // New builds the endpoint without adding it to the manager.
 func New(mgr manager.Manager, opts Options) (*Server, error) {
 	opts = opts.withDefaults()
-	core, err := corev1client.NewForConfigAndClient(mgr.GetConfig(), mgr.GetHTTPClient())
-	if err != nil {
-		return nil, fmt.Errorf("build the core/v1 client for token Secrets: %w", err)
-	}
-	// Entra sends "True"/"False" for active in its legacy PATCH shape. A process-wide switch of elimity's.
-	schema.SetAllowStringValues(true)
 	st := store.New(mgr.GetCache(), mgr.GetAPIReader(), mgr.GetClient(), store.DefaultOptions())
 	s := &Server{
-		opts:   opts,
-		log:    mgr.GetLogger().WithName("scim"),
-		cache:  mgr.GetCache(),
-		tokens: newTokens(core),
-		store:  st,
-		users:  map[model.Kind]elimity.ResourceType{},
-		spc:    serviceProviderConfig(opts.MaxResults),
+		opts:          opts,
+		log:           mgr.GetLogger().WithName("scim"),
+		tokens:        newTokens(mgr.GetCache(), mgr.GetAPIReader(), opts.Kinds),
+		store:         st,
+		users:         map[model.Kind]elimity.ResourceType{},
+		filterSchemas: map[model.Kind]schema.Schema{},
+		spc:           serviceProviderConfig(opts.MaxResults),
 	}
-	for _, p := range prefixes {
-		s.users[p.kind] = elimity.ResourceType{
+	for _, kind := range opts.Kinds {
+		s.filterSchemas[kind.Kind] = withCommonAttributes(userSchema(kind))
+		s.users[kind.Kind] = elimity.ResourceType{
 			ID:          optional.NewString("User"),
 			Name:        "User",
 			Description: optional.NewString("User Account"),
 			Endpoint:    "/Users",
-			Schema:      userSchema(p.kind),
-			Handler:     userHandler{kind: p.kind, store: st},
+			Schema:      userSchema(kind),
+			Handler:     userHandler{kind: kind, store: st},
 		}
 	}
-	registerMetrics(&recordCounter{apps: s.tokens.applications, store: st})
+	if err := registerMetrics(&recordCollector{apps: s.tokens.applications, store: st}); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -132,9 +119,6 @@ func (s *Server) NeedLeaderElection() bool { return false }
 // Start serves until ctx ends, then drains in-flight requests. The manager starts it after its caches
 // have synced, so the first request already reads a full cache.
 func (s *Server) Start(ctx context.Context) error {
-	if err := s.tokens.start(ctx, s.cache); err != nil {
-		return err
-	}
 	ln := s.opts.Listener
 	if ln == nil {
 		var err error
@@ -187,11 +171,11 @@ func (s *Server) Addr() string {
 }
 
 // ReadyCheck is the readiness check: ready once serving with every application's token read.
-func (s *Server) ReadyCheck(*http.Request) error {
+func (s *Server) ReadyCheck(r *http.Request) error {
 	if !s.serving.Load() {
 		return errors.New("the SCIM endpoint is not serving")
 	}
-	if !s.tokens.synced() {
+	if !s.tokens.synced(r.Context()) {
 		return errors.New("the SCIM endpoint has not read every application's token yet")
 	}
 	return nil

@@ -44,6 +44,7 @@ import (
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/localcluster"
 	"github.com/andmoney/scim-operator/internal/scim"
+	"github.com/andmoney/scim-operator/internal/scim/model"
 )
 
 var (
@@ -79,6 +80,13 @@ func run(m *testing.M) int {
 	if os.Getenv("SCIM_TEST_LOG") != "" {
 		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
 	}
+	installCtx, cancelInstall := context.WithTimeout(context.Background(), 2*time.Minute)
+	err = installDesks(installCtx)
+	cancelInstall()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
 		Scheme:                 cluster.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -96,7 +104,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	baseURL = "http://" + ln.Addr().String()
-	if err := scim.Setup(mgr, scim.Options{Listener: ln, MaxBodyBytes: 16 << 10, MaxResults: 50}); err != nil {
+	if err := scim.Setup(mgr, scim.Options{Listener: ln, MaxBodyBytes: 16 << 10, MaxResults: 50,
+		Kinds: append(model.BuiltinKinds(), deskKind)}); err != nil {
 		fmt.Fprintln(os.Stderr, "set up SCIM:", err)
 		return 1
 	}

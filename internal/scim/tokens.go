@@ -23,303 +23,209 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	toolscache "k8s.io/client-go/tools/cache"
-	ctrlcache "sigs.k8s.io/controller-runtime/pkg/cache"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/scim/model"
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
 // tokenDigest is the SHA-256 of a bearer token: the only form in which tokens stay in memory.
 type tokenDigest [sha256.Size]byte
 
-// appEntry is what the registry knows of one ScimApplication.
+// appEntry is what the token table knows of one ScimApplication.
 type appEntry struct {
 	app       store.App
-	secret    types.NamespacedName
-	key       string
 	tenantURL string
+	digest    tokenDigest
+	hasToken  bool
 }
 
-// secretWatch follows one Secret by name, in its namespace only.
-type secretWatch struct {
-	refs     int
-	cancel   context.CancelFunc
-	informer toolscache.SharedInformer
-	digests  map[string]tokenDigest // Secret key -> digest of its (trimmed) value.
-	version  uint64                 // resourceVersion the digests come from; 0 for none.
-	// refreshed is when a failed authentication last read the Secret directly.
-	refreshed time.Time
-}
+// tokenSecretIndex indexes ScimApplications by the name of their token Secret.
+const tokenSecretIndex = "scim.tokenSecret"
 
-// refreshInterval bounds the direct Secret reads that failed authentications cause: at most one per
-// Secret per interval, whatever the rate of bad tokens.
+// refreshInterval bounds the reads that failed authentications cause: at most one per application per
+// interval, whatever the rate of bad tokens.
 const refreshInterval = time.Second
 
-// tokens maps bearer tokens to applications. It follows ScimApplications through the manager's cache and
-// each referenced Secret through a watch of that one Secret (field selector on its name, in its
-// namespace): there is no cluster-wide Secret cache, and a rotated token works, and the old one stops
-// working, as soon as the watch event arrives.
+// tokens is the digest table (token digest → application) and the controller that keeps it: a
+// controller-runtime reconciler of ScimApplications that runs on every replica (every replica serves
+// SCIM). A change of an application, or of the metadata of its token Secret, reconciles the application:
+// its Secret is read from the API server and only the digest of its token is kept. Secrets are watched
+// metadata-only, so no token value sits in a cache; a label selector for them belongs on the manager's
+// cache (cache.Options.ByObject), and nothing here changes with it.
 type tokens struct {
-	core    toolscache.Getter // The core/v1 REST client, for the watches.
-	secrets corev1client.SecretsGetter
+	kinds  model.Kinds
+	cache  client.Reader // ScimApplications, through the manager's cache.
+	secret client.Reader // Secrets, straight from the API server.
 
-	mu       sync.RWMutex
-	ctx      context.Context
-	reader   client.Reader // The manager's cache, for refresh.
-	apps     map[types.NamespacedName]appEntry
-	watches  map[types.NamespacedName]*secretWatch
-	byDigest map[tokenDigest][]appEntry
-	// deleted holds the UIDs of deleted applications, so that refresh, which reads the cache without the
-	// informer's ordering, never brings one back.
-	deleted  map[types.UID]bool
-	appsSync toolscache.InformerSynced
+	mu        sync.RWMutex
+	apps      map[types.NamespacedName]appEntry
+	byDigest  map[tokenDigest][]appEntry
+	refreshed map[types.NamespacedName]time.Time
 }
 
-func newTokens(core corev1client.CoreV1Interface) *tokens {
+func newTokens(cache, secrets client.Reader, kinds model.Kinds) *tokens {
 	return &tokens{
-		core:     core.RESTClient(),
-		secrets:  core,
-		apps:     map[types.NamespacedName]appEntry{},
-		watches:  map[types.NamespacedName]*secretWatch{},
-		byDigest: map[tokenDigest][]appEntry{},
-		deleted:  map[types.UID]bool{},
+		kinds: kinds, cache: cache, secret: secrets,
+		apps:      map[types.NamespacedName]appEntry{},
+		byDigest:  map[tokenDigest][]appEntry{},
+		refreshed: map[types.NamespacedName]time.Time{},
 	}
 }
 
-// start follows ScimApplications until ctx ends.
-func (t *tokens) start(ctx context.Context, cache ctrlcache.Cache) error {
-	t.mu.Lock()
-	t.ctx, t.reader = ctx, cache
-	t.mu.Unlock()
-	inf, err := cache.GetInformer(ctx, &v1alpha1.ScimApplication{})
-	if err != nil {
-		return fmt.Errorf("get the ScimApplication informer: %w", err)
+// setupWithManager registers the token controller and the Secret-name index it maps Secrets through.
+func (t *tokens) setupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1.ScimApplication{}, tokenSecretIndex, func(o client.Object) []string {
+		return []string{o.(*v1.ScimApplication).Spec.TokenSecretRef.Name}
+	}); err != nil {
+		return fmt.Errorf("index ScimApplications by token Secret: %w", err)
 	}
-	reg, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { t.setApp(obj) },
-		UpdateFunc: func(_, obj any) { t.setApp(obj) },
-		DeleteFunc: func(obj any) {
-			if tomb, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
-				obj = tomb.Obj
-			}
-			if app, ok := obj.(*v1alpha1.ScimApplication); ok {
-				t.deleteApp(types.NamespacedName{Namespace: app.Namespace, Name: app.Name}, app.UID)
-			}
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("watch ScimApplications: %w", err)
-	}
-	t.mu.Lock()
-	t.appsSync = reg.HasSynced
-	t.mu.Unlock()
-	return nil
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("scim-tokens").
+		For(&v1.ScimApplication{}).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(t.appsForSecret)).
+		WithOptions(controller.Options{NeedLeaderElection: new(false)}).
+		Complete(t)
 }
 
-// synced reports whether every application and every referenced Secret has been read once.
-func (t *tokens) synced() bool {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	if t.appsSync == nil || !t.appsSync() {
+func (t *tokens) appsForSecret(ctx context.Context, secret client.Object) []ctrl.Request {
+	apps := &v1.ScimApplicationList{}
+	if err := t.cache.List(ctx, apps, client.InNamespace(secret.GetNamespace()),
+		client.MatchingFields{tokenSecretIndex: secret.GetName()}); err != nil {
+		logf.FromContext(ctx).Error(err, "Failed to list the applications of a token Secret")
+		return nil
+	}
+	requests := make([]ctrl.Request, 0, len(apps.Items))
+	for _, a := range apps.Items {
+		requests = append(requests, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&a)})
+	}
+	return requests
+}
+
+// Reconcile brings one application's row of the table up to date: gone when the application is gone or
+// of a kind no endpoint serves, otherwise the digest of the token its Secret holds now.
+func (t *tokens) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	app := &v1.ScimApplication{}
+	if err := t.cache.Get(ctx, req.NamespacedName, app); err != nil {
+		if apierrors.IsNotFound(err) {
+			t.set(req.NamespacedName, nil)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	kind, err := t.kinds.Lookup(app.Spec.ResourceType)
+	if err != nil {
+		// No endpoint serves the kind, so no token of it is accepted; nothing to retry until it changes.
+		logf.FromContext(ctx).Info("No SCIM endpoint serves the application's resourceType", "error", err.Error())
+		t.set(req.NamespacedName, nil)
+		return ctrl.Result{}, nil
+	}
+	tenantURL := app.Status.TenantURL
+	if tenantURL == "" {
+		tenantURL = app.Spec.TenantURL
+	}
+	e := &appEntry{
+		app:       store.App{Namespace: app.Namespace, Name: app.Name, Kind: kind},
+		tenantURL: baseOf(tenantURL),
+	}
+	secret := &corev1.Secret{}
+	err = t.secret.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name}, secret)
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return ctrl.Result{}, fmt.Errorf("read the token Secret of %s: %w", req.NamespacedName, err)
+	default:
+		// Trailing newlines come from `kubectl create secret --from-file`; Entra never sends them.
+		if v := bytes.TrimRight(secret.Data[app.Spec.TokenSecretRef.Key], "\r\n"); len(v) > 0 {
+			e.digest, e.hasToken = sha256.Sum256(v), true
+		}
+	}
+	t.set(req.NamespacedName, e)
+	return ctrl.Result{}, nil
+}
+
+// set replaces an application's row (nil removes it) and rebuilds the digest index.
+func (t *tokens) set(name types.NamespacedName, e *appEntry) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e == nil {
+		delete(t.apps, name)
+		delete(t.refreshed, name)
+	} else {
+		t.apps[name] = *e
+	}
+	by := make(map[tokenDigest][]appEntry, len(t.apps))
+	for _, e := range t.apps {
+		if e.hasToken {
+			by[e.digest] = append(by[e.digest], e)
+		}
+	}
+	t.byDigest = by
+}
+
+// refresh reconciles the applications of a kind at once, each at most once per refreshInterval. A failed
+// authentication calls it: the token may belong to an application or Secret created or rotated a moment
+// ago, and the operator's own controller runs Entra's test connection right then.
+func (t *tokens) refresh(ctx context.Context, kind model.Kind) bool {
+	apps := &v1.ScimApplicationList{}
+	if err := t.cache.List(ctx, apps, client.UnsafeDisableDeepCopy); err != nil {
+		logf.FromContext(ctx).Error(err, "Failed to list ScimApplications from the cache")
 		return false
 	}
-	for _, w := range t.watches {
-		if !w.informer.HasSynced() {
+	now := time.Now()
+	var due []types.NamespacedName
+	t.mu.Lock()
+	for i := range apps.Items {
+		name := client.ObjectKeyFromObject(&apps.Items[i])
+		if apps.Items[i].Spec.ResourceType != kind || now.Sub(t.refreshed[name]) < refreshInterval {
+			continue
+		}
+		t.refreshed[name] = now
+		due = append(due, name)
+	}
+	t.mu.Unlock()
+	for _, name := range due {
+		if _, err := t.Reconcile(ctx, ctrl.Request{NamespacedName: name}); err != nil {
+			logf.FromContext(ctx).Error(err, "Failed to refresh a token", "application", name)
+		}
+	}
+	return len(due) > 0
+}
+
+// synced reports whether every application in the cache has its row.
+func (t *tokens) synced(ctx context.Context) bool {
+	apps := &v1.ScimApplicationList{}
+	if err := t.cache.List(ctx, apps, client.UnsafeDisableDeepCopy); err != nil {
+		return false
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for i := range apps.Items {
+		if _, err := t.kinds.Lookup(apps.Items[i].Spec.ResourceType); err != nil {
+			continue
+		}
+		if _, ok := t.apps[client.ObjectKeyFromObject(&apps.Items[i])]; !ok {
 			return false
 		}
 	}
 	return true
 }
 
-func (t *tokens) setApp(obj any) {
-	app, ok := obj.(*v1alpha1.ScimApplication)
-	if !ok {
-		return
-	}
-	name := types.NamespacedName{Namespace: app.Namespace, Name: app.Name}
-	tenantURL := app.Status.TenantURL
-	if tenantURL == "" {
-		tenantURL = app.Spec.TenantURL
-	}
-	e := appEntry{
-		app:       store.App{Namespace: app.Namespace, Name: app.Name, Kind: app.Spec.ResourceType},
-		secret:    types.NamespacedName{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name},
-		key:       app.Spec.TokenSecretRef.Key,
-		tenantURL: baseOf(tenantURL),
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.deleted[app.UID] {
-		return
-	}
-	old, had := t.apps[name]
-	if had && old == e {
-		return
-	}
-	// Watch before unwatching: when the Secret stays the same (a status update changed the Tenant URL),
-	// its watch and the digests it holds must survive, or the token would fail until it re-synced.
-	t.watchLocked(e.secret)
-	if had {
-		t.unwatchLocked(old.secret)
-	}
-	t.apps[name] = e
-	t.rebuildLocked()
-}
-
-func (t *tokens) deleteApp(name types.NamespacedName, uid types.UID) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.deleted[uid] = true
-	old, ok := t.apps[name]
-	if !ok {
-		return
-	}
-	delete(t.apps, name)
-	t.unwatchLocked(old.secret)
-	t.rebuildLocked()
-}
-
-func (t *tokens) watchLocked(secret types.NamespacedName) {
-	if w, ok := t.watches[secret]; ok {
-		w.refs++
-		return
-	}
-	ctx, cancel := context.WithCancel(t.ctx)
-	lw := toolscache.NewListWatchFromClient(t.core, "secrets", secret.Namespace,
-		fields.OneTermEqualSelector("metadata.name", secret.Name))
-	inf := toolscache.NewSharedInformer(lw, &corev1.Secret{}, 0)
-	w := &secretWatch{refs: 1, cancel: cancel, informer: inf, digests: map[string]tokenDigest{}}
-	update := func(obj any) {
-		if s, ok := obj.(*corev1.Secret); ok {
-			t.setSecret(w, s)
-		}
-	}
-	_, _ = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    update,
-		UpdateFunc: func(_, obj any) { update(obj) },
-		DeleteFunc: func(any) {
-			t.mu.Lock()
-			defer t.mu.Unlock()
-			w.digests, w.version = map[string]tokenDigest{}, 0
-			t.rebuildLocked()
-		},
-	})
-	t.watches[secret] = w
-	go inf.RunWithContext(ctx)
-	logf.FromContext(ctx).V(1).Info("Watching token Secret", "secret", secret)
-}
-
-// setSecret records a Secret's token digests, unless a newer version is already recorded (a direct read
-// and the watch can deliver versions out of order).
-func (t *tokens) setSecret(w *secretWatch, s *corev1.Secret) {
-	digests := make(map[string]tokenDigest, len(s.Data))
-	for k, v := range s.Data {
-		// Trailing newlines come from `kubectl create secret --from-file`; Entra never sends them.
-		if v = bytes.TrimRight(v, "\r\n"); len(v) > 0 {
-			digests[k] = sha256.Sum256(v)
-		}
-	}
-	version, err := strconv.ParseUint(s.ResourceVersion, 10, 64)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err == nil && version < w.version {
-		return
-	}
-	w.digests, w.version = digests, version
-	t.rebuildLocked()
-}
-
-// refresh reads the Secrets of the applications of a kind straight from the API server, each at most once
-// per refreshInterval. A failed authentication calls it: the token may be in a Secret that was created or
-// rotated a moment ago, and the operator's own controller runs Entra's test connection right then.
-func (t *tokens) refresh(ctx context.Context, kind v1alpha1.ResourceType) bool {
-	// The cache may already hold an application whose event has not reached this registry yet.
-	t.mu.RLock()
-	reader := t.reader
-	t.mu.RUnlock()
-	if reader == nil {
-		return false
-	}
-	apps := &v1alpha1.ScimApplicationList{}
-	if err := reader.List(ctx, apps, client.UnsafeDisableDeepCopy); err != nil {
-		logf.FromContext(ctx).Error(err, "Failed to list ScimApplications from the cache")
-	}
-	for i := range apps.Items {
-		if apps.Items[i].Spec.ResourceType == kind {
-			t.setApp(&apps.Items[i])
-		}
-	}
-	now := time.Now()
-	type due struct {
-		name types.NamespacedName
-		w    *secretWatch
-	}
-	var todo []due
-	t.mu.Lock()
-	for _, e := range t.apps {
-		w := t.watches[e.secret]
-		if e.app.Kind != kind || w == nil || now.Sub(w.refreshed) < refreshInterval {
-			continue
-		}
-		w.refreshed = now
-		todo = append(todo, due{e.secret, w})
-	}
-	t.mu.Unlock()
-	for _, d := range todo {
-		s, err := t.secrets.Secrets(d.name.Namespace).Get(ctx, d.name.Name, metav1.GetOptions{})
-		if err != nil {
-			if !apierrors.IsNotFound(err) {
-				logf.FromContext(ctx).Error(err, "Failed to read a token Secret", "secret", d.name)
-			}
-			continue
-		}
-		t.setSecret(d.w, s)
-	}
-	return len(todo) > 0
-}
-
-func (t *tokens) unwatchLocked(secret types.NamespacedName) {
-	w, ok := t.watches[secret]
-	if !ok {
-		return
-	}
-	if w.refs--; w.refs == 0 {
-		w.cancel()
-		delete(t.watches, secret)
-	}
-}
-
-func (t *tokens) rebuildLocked() {
-	by := make(map[tokenDigest][]appEntry, len(t.apps))
-	for _, e := range t.apps {
-		w, ok := t.watches[e.secret]
-		if !ok {
-			continue
-		}
-		if d, ok := w.digests[e.key]; ok {
-			by[d] = append(by[d], e)
-		}
-	}
-	t.byDigest = by
-}
-
 // lookup returns the application a bearer token belongs to among those of the given kind. The digest
 // (not the token) is the map key, so lookup time tells nothing about the token; the final comparison is
 // constant-time all the same. A token shared by two applications of one kind selects neither.
-func (t *tokens) lookup(token []byte, kind v1alpha1.ResourceType) (appEntry, bool) {
+func (t *tokens) lookup(token []byte, kind model.Kind) (appEntry, bool) {
 	if len(token) == 0 {
 		return appEntry{}, false
 	}
@@ -330,22 +236,12 @@ func (t *tokens) lookup(token []byte, kind v1alpha1.ResourceType) (appEntry, boo
 	var found appEntry
 	n := 0
 	for _, e := range cands {
-		if e.app.Kind == kind {
+		if e.app.Kind.Kind == kind {
 			found = e
 			n++
 		}
 	}
-	if n != 1 {
-		return appEntry{}, false
-	}
-	t.mu.RLock()
-	w := t.watches[found.secret]
-	var stored tokenDigest
-	if w != nil {
-		stored = w.digests[found.key]
-	}
-	t.mu.RUnlock()
-	if subtle.ConstantTimeCompare(stored[:], d[:]) != 1 {
+	if n != 1 || subtle.ConstantTimeCompare(found.digest[:], d[:]) != 1 {
 		return appEntry{}, false
 	}
 	return found, true

@@ -63,7 +63,7 @@ func All() Query { return Query{} }
 // and pr; and, or, not. userName and the other strings compare case-insensitively (userName with
 // model.Fold, as uniqueness does), id and externalId exactly (RFC 7643 caseExact). Anything else, such as
 // gt on a string or a value path, is an invalidFilter error.
-func Compile(kind model.Kind, e scimfilter.Expression) (Query, error) {
+func Compile(kind *model.KindSpec, e scimfilter.Expression) (Query, error) {
 	m, err := compile(kind, e)
 	if err != nil {
 		return Query{}, err
@@ -75,7 +75,7 @@ func Compile(kind model.Kind, e scimfilter.Expression) (Query, error) {
 
 type matcher func(id string, u model.User) bool
 
-func compile(kind model.Kind, e scimfilter.Expression) (matcher, error) {
+func compile(kind *model.KindSpec, e scimfilter.Expression) (matcher, error) {
 	switch e := e.(type) {
 	case *scimfilter.LogicalExpression:
 		l, err := compile(kind, e.Left)
@@ -112,7 +112,7 @@ type field struct {
 	boolean   bool
 }
 
-func lookupField(kind model.Kind, p scimfilter.AttributePath) (field, error) {
+func lookupField(kind *model.KindSpec, p scimfilter.AttributePath) (field, error) {
 	if uri := p.URI(); uri != "" && !strings.EqualFold(uri, schema.UserSchema) {
 		return field{}, model.InvalidFilter(fmt.Sprintf("unknown schema %q", uri))
 	}
@@ -151,11 +151,11 @@ func simpleField(name string) (field, bool) {
 }
 
 // subField looks up a sub-attribute of a complex attribute; name and sub are lower-cased.
-func subField(kind model.Kind, name, sub string) (field, bool) {
+func subField(kind *model.KindSpec, name, sub string) (field, bool) {
 	switch {
-	case name == "name" && kind == model.Advisors && sub == "givenname":
+	case name == "name" && kind.HasName && sub == "givenname":
 		return field{get: func(_ string, u model.User) string { return u.GivenName }}, true
-	case name == "name" && kind == model.Advisors && sub == "familyname":
+	case name == "name" && kind.HasName && sub == "familyname":
 		return field{get: func(_ string, u model.User) string { return u.FamilyName }}, true
 	case name == "addresses" && sub == "formatted":
 		return field{get: func(_ string, u model.User) string { return u.WorkAddress }}, true
@@ -170,7 +170,7 @@ func subField(kind model.Kind, name, sub string) (field, bool) {
 	return field{}, false
 }
 
-func compileAttr(kind model.Kind, e *scimfilter.AttributeExpression) (matcher, error) {
+func compileAttr(kind *model.KindSpec, e *scimfilter.AttributeExpression) (matcher, error) {
 	f, err := lookupField(kind, e.AttributePath)
 	if err != nil {
 		return nil, err

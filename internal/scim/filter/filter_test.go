@@ -38,7 +38,7 @@ var (
 func TestCompile(t *testing.T) {
 	tests := map[string]struct {
 		filter  string
-		kind    model.Kind
+		kind    *model.KindSpec
 		index   Index
 		key     string
 		matches bool
@@ -65,7 +65,7 @@ func TestCompile(t *testing.T) {
 		"name.familyName":             {filter: `name.familyName eq "lovelace"`, matches: true},
 		"addresses.formatted":         {filter: `addresses.formatted eq "room 4.12"`, matches: true},
 		"addresses.type":              {filter: `addresses.type eq "work"`, matches: true},
-		"name on rooms":               {filter: `name.familyName eq "x"`, kind: model.Rooms, invalid: true},
+		"name on rooms":               {filter: `name.familyName eq "x"`, kind: model.RoomKind, invalid: true},
 		"gt":                          {filter: `userName gt "a"`, invalid: true},
 		"value path":                  {filter: `addresses[type eq "work"]`, invalid: true},
 		"unknown attribute":           {filter: `emails eq "x"`, invalid: true},
@@ -81,8 +81,8 @@ func TestCompile(t *testing.T) {
 			e, err := scimfilter.ParseFilter([]byte(tc.filter))
 			g.Expect(err).NotTo(HaveOccurred())
 			kind := tc.kind
-			if kind == "" {
-				kind = model.Advisors
+			if kind == nil {
+				kind = model.AdvisorKind
 			}
 			q, err := Compile(kind, e)
 			if tc.invalid {
@@ -129,7 +129,7 @@ func FuzzCompile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		q, err := Compile(model.Advisors, e)
+		q, err := Compile(model.AdvisorKind, e)
 		if err != nil {
 			var scimErr scimerrors.ScimError
 			if !errors.As(err, &scimErr) || scimErr.ScimType != scimerrors.ScimTypeInvalidFilter {

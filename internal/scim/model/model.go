@@ -27,22 +27,22 @@ import (
 
 	scimerrors "github.com/elimity-com/scim/errors"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
 // Kind is which record kind an endpoint serves; it equals the ScimApplication's resourceType.
-type Kind = v1alpha1.ResourceType
+type Kind = v1.ResourceType
 
 // The two kinds, re-exported so that callers need not import the API package for them.
 const (
-	Advisors = v1alpha1.ResourceTypeAdvisors
-	Rooms    = v1alpha1.ResourceTypeRooms
+	Advisors = v1.ResourceTypeAdvisors
+	Rooms    = v1.ResourceTypeRooms
 )
 
 // WorkType is the SCIM address type the endpoint stores; no other address type has a place in a record.
 const WorkType = "work"
 
-// User is one SCIM User with the attributes an Advisor (all of them) or a Room (all but the name) keeps.
+// User is one SCIM User with the attributes a record keeps (a kind without a name keeps all but the name).
 // Empty strings mean "absent".
 type User struct {
 	UserName    string
@@ -64,9 +64,9 @@ const (
 	maxAddress = 1024
 )
 
-// Validate checks what the record kinds require: a userName, the CRD's length bounds, and no name on a
-// room.
-func (u User) Validate(kind Kind) error {
+// Validate checks what the record kinds require: a userName, the CRD's length bounds, and no name where
+// the kind keeps none.
+func (u User) Validate(kind *KindSpec) error {
 	if u.UserName == "" {
 		return InvalidValue("userName is required")
 	}
@@ -85,8 +85,8 @@ func (u User) Validate(kind Kind) error {
 			return InvalidValue(fmt.Sprintf("%s is longer than %d bytes", f.name, f.max))
 		}
 	}
-	if kind == Rooms && (u.GivenName != "" || u.FamilyName != "") {
-		return InvalidPath("rooms have no name attribute")
+	if !kind.HasName && (u.GivenName != "" || u.FamilyName != "") {
+		return InvalidPath(fmt.Sprintf("%s have no name attribute", kind.Kind))
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func scimError(t scimerrors.ScimType, detail string) error {
 
 // FromAttributes builds a User from a POST or PUT body that elimity has validated against the schema: keys
 // carry the schema's spelling, booleans are bools, unknown and read-only attributes are gone.
-func FromAttributes(kind Kind, attrs map[string]any) (User, error) {
+func FromAttributes(kind *KindSpec, attrs map[string]any) (User, error) {
 	u := User{Active: true}
 	var err error
 	if u.UserName, err = stringAttr(attrs, "userName"); err != nil {
@@ -221,14 +221,14 @@ func stringAttr(m map[string]any, name string) (string, error) {
 // Attributes renders the User as SCIM attributes for elimity's response, without id, externalId and meta,
 // which elimity adds from the Resource. Every stored attribute is returned, active always: an attribute
 // Entra does not see echoed looks changed to it and is sent again on every cycle.
-func (u User) Attributes(kind Kind) map[string]any {
+func (u User) Attributes(kind *KindSpec) map[string]any {
 	attrs := make(map[string]any, 6)
 	attrs["userName"] = u.UserName
 	attrs["active"] = u.Active
 	if u.DisplayName != "" {
 		attrs["displayName"] = u.DisplayName
 	}
-	if kind == Advisors && (u.GivenName != "" || u.FamilyName != "") {
+	if kind.HasName && (u.GivenName != "" || u.FamilyName != "") {
 		name := make(map[string]any, 2)
 		if u.GivenName != "" {
 			name["givenName"] = u.GivenName
@@ -245,29 +245,29 @@ func (u User) Attributes(kind Kind) map[string]any {
 }
 
 // Fields returns the record fields for an Advisor's or a Room's spec.
-func (u User) Fields() v1alpha1.RecordFields {
-	f := v1alpha1.RecordFields{
+func (u User) Fields() v1.RecordFields {
+	f := v1.RecordFields{
 		UserName:    u.UserName,
 		DisplayName: u.DisplayName,
 		ExternalID:  u.ExternalID,
 		Active:      new(u.Active),
 	}
 	if u.WorkAddress != "" {
-		f.WorkAddress = &v1alpha1.WorkAddress{Formatted: u.WorkAddress}
+		f.WorkAddress = &v1.WorkAddress{Formatted: u.WorkAddress}
 	}
 	return f
 }
 
 // PersonName returns an Advisor's spec.name, nil when both parts are empty.
-func (u User) PersonName() *v1alpha1.PersonName {
+func (u User) PersonName() *v1.PersonName {
 	if u.GivenName == "" && u.FamilyName == "" {
 		return nil
 	}
-	return &v1alpha1.PersonName{GivenName: u.GivenName, FamilyName: u.FamilyName}
+	return &v1.PersonName{GivenName: u.GivenName, FamilyName: u.FamilyName}
 }
 
 // FromFields reads the shared record fields into a User.
-func FromFields(f *v1alpha1.RecordFields) User {
+func FromFields(f *v1.RecordFields) User {
 	u := User{
 		UserName:    f.UserName,
 		DisplayName: f.DisplayName,

@@ -27,29 +27,29 @@ import (
 
 func TestFromAttributes(t *testing.T) {
 	tests := map[string]struct {
-		kind     Kind
+		kind     *KindSpec
 		attrs    map[string]any
 		want     User
 		scimType scimerrors.ScimType
 	}{
 		"Entra's create": {
-			kind: Advisors,
+			kind: AdvisorKind,
 			attrs: map[string]any{"userName": "ada@c", "displayName": "Ada", "externalId": "e", "active": false,
 				"name":      map[string]any{"givenName": "Ada", "familyName": "L"},
 				"addresses": []any{map[string]any{"type": "work", "formatted": "R"}}},
 			want: User{UserName: "ada@c", DisplayName: "Ada", ExternalID: "e", GivenName: "Ada", FamilyName: "L", WorkAddress: "R"},
 		},
-		"active defaults to true": {kind: Rooms, attrs: map[string]any{"userName": "r"}, want: User{UserName: "r", Active: true}},
+		"active defaults to true": {kind: RoomKind, attrs: map[string]any{"userName": "r"}, want: User{UserName: "r", Active: true}},
 		"an untyped address is the work address": {
-			kind: Rooms, attrs: map[string]any{"userName": "r", "addresses": map[string]any{"formatted": "R"}},
+			kind: RoomKind, attrs: map[string]any{"userName": "r", "addresses": map[string]any{"formatted": "R"}},
 			want: User{UserName: "r", Active: true, WorkAddress: "R"},
 		},
-		"no userName":          {kind: Rooms, attrs: map[string]any{}, scimType: scimerrors.ScimTypeInvalidValue},
-		"a home address":       {kind: Rooms, attrs: map[string]any{"userName": "r", "addresses": []any{map[string]any{"type": "home"}}}, scimType: scimerrors.ScimTypeInvalidValue},
-		"a name on a room":     {kind: Rooms, attrs: map[string]any{"userName": "r", "name": map[string]any{"givenName": "x"}}, scimType: scimerrors.ScimTypeInvalidPath},
-		"too long":             {kind: Rooms, attrs: map[string]any{"userName": strings.Repeat("u", 257)}, scimType: scimerrors.ScimTypeInvalidValue},
-		"a non-string":         {kind: Rooms, attrs: map[string]any{"userName": 1}, scimType: scimerrors.ScimTypeInvalidValue},
-		"a non-boolean active": {kind: Rooms, attrs: map[string]any{"userName": "r", "active": "x"}, scimType: scimerrors.ScimTypeInvalidValue},
+		"no userName":          {kind: RoomKind, attrs: map[string]any{}, scimType: scimerrors.ScimTypeInvalidValue},
+		"a home address":       {kind: RoomKind, attrs: map[string]any{"userName": "r", "addresses": []any{map[string]any{"type": "home"}}}, scimType: scimerrors.ScimTypeInvalidValue},
+		"a name on a room":     {kind: RoomKind, attrs: map[string]any{"userName": "r", "name": map[string]any{"givenName": "x"}}, scimType: scimerrors.ScimTypeInvalidPath},
+		"too long":             {kind: RoomKind, attrs: map[string]any{"userName": strings.Repeat("u", 257)}, scimType: scimerrors.ScimTypeInvalidValue},
+		"a non-string":         {kind: RoomKind, attrs: map[string]any{"userName": 1}, scimType: scimerrors.ScimTypeInvalidValue},
+		"a non-boolean active": {kind: RoomKind, attrs: map[string]any{"userName": "r", "active": "x"}, scimType: scimerrors.ScimTypeInvalidValue},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -77,7 +77,18 @@ func TestRoundTrip(t *testing.T) {
 	n := u.PersonName()
 	back.GivenName, back.FamilyName = n.GivenName, n.FamilyName
 	g.Expect(back).To(Equal(u))
-	g.Expect(User{UserName: "a"}.Attributes(Rooms)).To(Equal(map[string]any{"userName": "a", "active": false}))
-	g.Expect(u.Attributes(Rooms)).NotTo(HaveKey("name"))
+	g.Expect(User{UserName: "a"}.Attributes(RoomKind)).To(Equal(map[string]any{"userName": "a", "active": false}))
+	g.Expect(u.Attributes(RoomKind)).NotTo(HaveKey("name"))
 	g.Expect(Fold("ÅSA@Contoso.COM")).To(Equal("åsa@contoso.com"))
+}
+
+func TestUnknownKindIsAnError(t *testing.T) {
+	g := NewWithT(t)
+	k, err := BuiltinKinds().Lookup("desks")
+	g.Expect(err).To(MatchError(ErrUnknownKind))
+	g.Expect(k).To(BeNil())
+	k, err = BuiltinKinds().Lookup(Rooms)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(k.HasName).To(BeFalse())
+	g.Expect(AdvisorKind.HasName).To(BeTrue())
 }

@@ -38,7 +38,7 @@ import (
 // remove that carries a value, clears the target; `addresses[type eq "work"]...` creates the work address
 // when there is none, and several operations on it land in the one element; path-less values with
 // attribute-path keys; string booleans ("False").
-func Apply(u model.User, kind model.Kind, ops []scim.PatchOperation) (model.User, error) {
+func Apply(u model.User, kind *model.KindSpec, ops []scim.PatchOperation) (model.User, error) {
 	for i, op := range ops {
 		var err error
 		if u, err = applyOp(u, kind, op); err != nil {
@@ -60,7 +60,7 @@ func numbered(i int, err error) error {
 	return fmt.Errorf("operation %d: %w", i+1, err)
 }
 
-func applyOp(u model.User, kind model.Kind, op scim.PatchOperation) (model.User, error) {
+func applyOp(u model.User, kind *model.KindSpec, op scim.PatchOperation) (model.User, error) {
 	name := strings.ToLower(op.Op)
 	switch name {
 	case scim.PatchOperationAdd, scim.PatchOperationReplace, scim.PatchOperationRemove:
@@ -110,7 +110,7 @@ func clears(op string, value any) bool {
 // addressesAttr is the lower-cased name of the multi-valued addresses attribute.
 const addressesAttr = "addresses"
 
-func applyPath(u model.User, kind model.Kind, op string, p scimfilter.Path, value any) (model.User, error) {
+func applyPath(u model.User, kind *model.KindSpec, op string, p scimfilter.Path, value any) (model.User, error) {
 	if uri := p.AttributePath.URI(); uri != "" && !strings.EqualFold(uri, schema.UserSchema) {
 		return u, model.InvalidPath(fmt.Sprintf("unknown schema %q", uri))
 	}
@@ -136,8 +136,8 @@ func applyPath(u model.User, kind model.Kind, op string, p scimfilter.Path, valu
 	case "active":
 		u.Active, err = setBool(op, value)
 	case "name":
-		if kind != model.Advisors {
-			return u, model.InvalidPath("rooms have no name attribute")
+		if !kind.HasName {
+			return u, model.InvalidPath(fmt.Sprintf("%s have no name attribute", kind.Kind))
 		}
 		return applyName(u, op, sub, value)
 	case addressesAttr:

@@ -48,7 +48,7 @@ var ada = model.User{
 func TestApply(t *testing.T) {
 	with := func(f func(*model.User)) model.User { u := ada; f(&u); return u }
 	tests := map[string]struct {
-		kind     model.Kind
+		kind     *model.KindSpec
 		ops      []scim.PatchOperation
 		want     model.User
 		scimType scimerrors.ScimType
@@ -164,7 +164,7 @@ func TestApply(t *testing.T) {
 			want: with(func(u *model.User) { u.GivenName, u.FamilyName = "", "" }),
 		},
 		"name on a room": {
-			kind: model.Rooms, ops: []scim.PatchOperation{op("replace", "name.givenName", "x")}, scimType: scimerrors.ScimTypeInvalidPath,
+			kind: model.RoomKind, ops: []scim.PatchOperation{op("replace", "name.givenName", "x")}, scimType: scimerrors.ScimTypeInvalidPath,
 		},
 		"rename": {
 			ops:  []scim.PatchOperation{op("replace", "userName", "ada.king@contoso.com")},
@@ -206,11 +206,11 @@ func TestApply(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
 			kind := tc.kind
-			if kind == "" {
-				kind = model.Advisors
+			if kind == nil {
+				kind = model.AdvisorKind
 			}
 			start := ada
-			if kind == model.Rooms {
+			if kind == model.RoomKind {
 				start.GivenName, start.FamilyName = "", ""
 			}
 			got, err := Apply(start, kind, tc.ops)
@@ -248,7 +248,7 @@ func FuzzApply(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, kind := range []model.Kind{model.Advisors, model.Rooms} {
+		for _, kind := range model.BuiltinKinds() {
 			for _, v := range []any{value, nil, map[string]any{"formatted": value, "type": value, "givenName": value},
 				[]any{map[string]any{"type": value, "formatted": value}}} {
 				got, err := Apply(ada, kind, []scim.PatchOperation{{Op: name, Path: &p, Value: v}})
@@ -259,7 +259,7 @@ func FuzzApply(f *testing.F) {
 					}
 					continue
 				}
-				if err := got.Validate(kind); err != nil && kind == model.Advisors {
+				if err := got.Validate(kind); err != nil && kind == model.AdvisorKind {
 					t.Fatalf("%s %s %v: invalid result %+v: %v", name, path, v, got, err)
 				}
 			}

@@ -14,8 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package patch applies SCIM PATCH requests to a model.User as pure functions: Normalize rewrites the
-// request body into the shape elimity-com/scim validates the way Entra needs, and Apply carries out the
+// Package patch applies SCIM PATCH requests to a model.User as pure functions: Normalize (and, for POST
+// and PUT, NormalizeResource) rewrites the request body into the shape elimity-com/scim validates the way
+// Entra needs, and Apply carries out the
 // validated operations, all or nothing.
 package patch
 
@@ -23,10 +24,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/elimity-com/scim/schema"
 )
 
-// Normalize rewrites a PATCH request body before elimity validates it, for two Entra habits elimity does
+// Normalize rewrites a PATCH request body before elimity validates it, for three Entra habits elimity does
 // not serve:
 //
 //   - A path-less add or replace whose value keys are attribute paths ("name.givenName",
@@ -35,6 +39,8 @@ import (
 //     which elimity then validates like any path (invalidPath for an unknown one).
 //   - A null value on add or replace, which means "clear" to Entra and the Logic-App validator but is a 400
 //     to elimity: it becomes a remove of the same path.
+//   - A string-valued active ("True", "False"), Entra's legacy PATCH shape: it becomes a boolean (see
+//     activeValue).
 //
 // A body that is not a JSON object with an Operations array is returned unchanged for elimity to reject,
 // and so is a body that needs no rewrite, byte for byte.
@@ -98,6 +104,9 @@ func normalizeOp(raw any) ([]any, bool) {
 		if hasValue && value == nil {
 			return []any{map[string]any{opMember: "remove", pathMember: path}}, true
 		}
+		if b, ok := activeValue(path, value); ok {
+			return []any{map[string]any{opMember: name, pathMember: path, valueMember: b}}, true
+		}
 		return []any{raw}, false
 	}
 	fields, ok := value.(map[string]any)
@@ -119,7 +128,11 @@ func normalizeOp(raw any) ([]any, bool) {
 			out = append(out, map[string]any{opMember: "remove", pathMember: k})
 			continue
 		}
-		out = append(out, map[string]any{opMember: name, pathMember: k, valueMember: fields[k]})
+		v := fields[k]
+		if b, ok := activeValue(k, v); ok {
+			v = b
+		}
+		out = append(out, map[string]any{opMember: name, pathMember: k, valueMember: v})
 	}
 	if len(out) == 0 {
 		// Nothing left to do; keep the operation so that elimity still sees a valid, empty replace.
@@ -139,4 +152,47 @@ func keyOf(m map[string]any, name string) string {
 		}
 	}
 	return name
+}
+
+// NormalizeResource rewrites a POST or PUT body before elimity validates it: a string-valued active
+// becomes a boolean, as in a PATCH. A body that needs no rewrite is returned unchanged, byte for byte.
+func NormalizeResource(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var res map[string]any
+	if err := dec.Decode(&res); err != nil || dec.More() {
+		return body
+	}
+	changed := false
+	for k, v := range res {
+		if b, ok := activeValue(k, v); ok {
+			res[k], changed = b, true
+		}
+	}
+	if !changed {
+		return body
+	}
+	data, err := json.Marshal(res)
+	if err != nil {
+		return body
+	}
+	return data
+}
+
+// activeUserPath is the URN-qualified name of active, lower-cased.
+var activeUserPath = strings.ToLower(schema.UserSchema) + ":active"
+
+// activeValue turns a string value of the active attribute (path "active", in any case, or URN-qualified)
+// into the boolean it spells, by strconv.ParseBool's rules: Entra sends "True" and "False". Any other
+// value is left for elimity to validate (a string that is no boolean stays a 400 invalidValue).
+func activeValue(path string, value any) (bool, bool) {
+	s, ok := value.(string)
+	if !ok {
+		return false, false
+	}
+	if p := strings.ToLower(path); p != "active" && p != activeUserPath {
+		return false, false
+	}
+	b, err := strconv.ParseBool(s)
+	return b, err == nil
 }

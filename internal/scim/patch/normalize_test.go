@@ -28,8 +28,23 @@ func TestNormalize(t *testing.T) {
 		in   string
 		want string // "" means: unchanged, byte for byte.
 	}{
-		"legacy ops stay": {
-			in: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
+		"string active becomes a boolean": {
+			in:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
+			want: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`,
+		},
+		"path-less string active becomes a boolean": {
+			in:   `{"Operations":[{"op":"Replace","value":{"active":"True"}}]}`,
+			want: `{"Operations":[{"op":"replace","path":"active","value":true}]}`,
+		},
+		"URN-qualified string active becomes a boolean": {
+			in:   `{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:core:2.0:User:ACTIVE","value":"true"}]}`,
+			want: `{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:core:2.0:User:ACTIVE","value":true}]}`,
+		},
+		"a string that is no boolean is left for elimity": {
+			in: `{"Operations":[{"op":"replace","path":"active","value":"maybe"}]}`,
+		},
+		"other string attributes stay strings": {
+			in: `{"Operations":[{"op":"replace","path":"displayName","value":"True"}]}`,
 		},
 		"null value becomes remove": {
 			in:   `{"Operations":[{"op":"Replace","path":"displayName","value":null}]}`,
@@ -61,6 +76,32 @@ func TestNormalize(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
 			got := Normalize([]byte(tc.in))
+			if tc.want == "" {
+				g.Expect(string(got)).To(Equal(tc.in))
+				return
+			}
+			g.Expect(got).To(MatchJSON(tc.want))
+		})
+	}
+}
+
+func TestNormalizeResource(t *testing.T) {
+	tests := map[string]struct {
+		in   string
+		want string // "" means: unchanged, byte for byte.
+	}{
+		"string active":      {in: `{"userName":"a","active":"False"}`, want: `{"userName":"a","active":false}`},
+		"any case":           {in: `{"userName":"a","Active":"TRUE"}`, want: `{"userName":"a","Active":true}`},
+		"boolean active":     {in: `{"userName":"a","active":false}`},
+		"not a boolean":      {in: `{"userName":"a","active":"no"}`},
+		"other strings stay": {in: `{"userName":"True","displayName":"False"}`},
+		"not JSON":           {in: `{"userName":`},
+		"not an object":      {in: `["active"]`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			g := NewWithT(t)
+			got := NormalizeResource([]byte(tc.in))
 			if tc.want == "" {
 				g.Expect(string(got)).To(Equal(tc.in))
 				return

@@ -26,7 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/scim/model"
 )
 
@@ -37,12 +37,12 @@ func (s *Store) claim(ctx context.Context, app App, folded, id string) error {
 	key := client.ObjectKey{Namespace: app.Namespace, Name: ClaimName(app.Name, folded)}
 	// Three rounds: a stale claim deleted by this request may be re-created by a competitor, who then wins.
 	for range 3 {
-		c := &v1alpha1.UserNameClaim{
+		c := &v1.UserNameClaim{
 			ObjectMeta: metav1.ObjectMeta{
 				Namespace: key.Namespace, Name: key.Name,
-				Labels: map[string]string{v1alpha1.ApplicationLabel: app.Name},
+				Labels: map[string]string{v1.ApplicationLabel: app.Name},
 			},
-			Spec: v1alpha1.UserNameClaimSpec{Application: app.Name, UserName: folded, RecordName: id},
+			Spec: v1.UserNameClaimSpec{Application: app.Name, UserName: folded, RecordName: id},
 		}
 		err := s.writer.Create(ctx, c)
 		if err == nil {
@@ -51,7 +51,7 @@ func (s *Store) claim(ctx context.Context, app App, folded, id string) error {
 		if !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("claim userName in %s: %w", app.Namespace, err)
 		}
-		existing := &v1alpha1.UserNameClaim{}
+		existing := &v1.UserNameClaim{}
 		if err := s.api.Get(ctx, key, existing); err != nil {
 			if apierrors.IsNotFound(err) {
 				continue // Released meanwhile: try again.
@@ -77,8 +77,8 @@ func (s *Store) claim(ctx context.Context, app App, folded, id string) error {
 }
 
 // holds reports whether the claim's record exists in the application and holds the claimed userName.
-func (s *Store) holds(ctx context.Context, app App, c *v1alpha1.UserNameClaim) (bool, error) {
-	obj := newObject(app.Kind)
+func (s *Store) holds(ctx context.Context, app App, c *v1.UserNameClaim) (bool, error) {
+	obj := app.Kind.NewObject()
 	err := s.api.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: c.Spec.RecordName}, obj)
 	if apierrors.IsNotFound(err) {
 		return false, nil
@@ -86,13 +86,13 @@ func (s *Store) holds(ctx context.Context, app App, c *v1alpha1.UserNameClaim) (
 	if err != nil {
 		return false, fmt.Errorf("read the holder of userName claim %s: %w", c.Name, err)
 	}
-	return obj.GetLabels()[v1alpha1.ApplicationLabel] == app.Name &&
-		model.Fold(userOf(obj).UserName) == c.Spec.UserName, nil
+	return obj.GetLabels()[v1.ApplicationLabel] == app.Name &&
+		model.Fold(app.Kind.UserOf(obj).UserName) == c.Spec.UserName, nil
 }
 
 // stale reports whether a claim is left over: its record does not hold it, and it is too old for the
 // request that made it to still be writing that record.
-func (s *Store) stale(ctx context.Context, app App, c *v1alpha1.UserNameClaim) (bool, error) {
+func (s *Store) stale(ctx context.Context, app App, c *v1.UserNameClaim) (bool, error) {
 	held, err := s.holds(ctx, app, c)
 	if err != nil || held {
 		return false, err
@@ -107,7 +107,7 @@ func (s *Store) stale(ctx context.Context, app App, c *v1alpha1.UserNameClaim) (
 func (s *Store) release(ctx context.Context, app App, folded, id string) {
 	log := logf.FromContext(ctx)
 	key := client.ObjectKey{Namespace: app.Namespace, Name: ClaimName(app.Name, folded)}
-	c := &v1alpha1.UserNameClaim{}
+	c := &v1.UserNameClaim{}
 	if err := s.api.Get(ctx, key, c); err != nil {
 		if !apierrors.IsNotFound(err) {
 			log.Error(err, "Failed to read a userName claim to release it", "claim", key)
@@ -131,7 +131,7 @@ func (s *Store) release(ctx context.Context, app App, folded, id string) {
 }
 
 // deleteClaim deletes exactly the claim version that was judged, never a successor.
-func (s *Store) deleteClaim(ctx context.Context, c *v1alpha1.UserNameClaim) error {
+func (s *Store) deleteClaim(ctx context.Context, c *v1.UserNameClaim) error {
 	uid, rv := c.GetUID(), c.GetResourceVersion()
 	err := s.writer.Delete(ctx, c, client.Preconditions{UID: &uid, ResourceVersion: &rv})
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
@@ -145,7 +145,7 @@ func (s *Store) deleteClaim(ctx context.Context, c *v1alpha1.UserNameClaim) erro
 func (s *Store) waitCached(ctx context.Context, app App, id, rv string) {
 	want, numeric := parseRV(rv)
 	s.poll(ctx, func() bool {
-		obj := newObject(app.Kind)
+		obj := app.Kind.NewObject()
 		if err := s.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj); err != nil {
 			return false
 		}
@@ -159,7 +159,7 @@ func (s *Store) waitCached(ctx context.Context, app App, id, rv string) {
 // waitGone waits until the informer cache no longer holds a deleted record.
 func (s *Store) waitGone(ctx context.Context, app App, id string) {
 	s.poll(ctx, func() bool {
-		obj := newObject(app.Kind)
+		obj := app.Kind.NewObject()
 		err := s.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj)
 		return apierrors.IsNotFound(err)
 	})

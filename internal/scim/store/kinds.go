@@ -23,7 +23,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/scim/model"
 )
 
@@ -40,9 +40,10 @@ const (
 
 func indexKey(app, value string) string { return app + "\x00" + value }
 
-// RegisterIndexes registers the field indexes the store reads through; call it before the cache starts.
-func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer) error {
-	for _, kind := range []model.Kind{model.Advisors, model.Rooms} {
+// RegisterIndexes registers the field indexes the store reads through, on the objects of every kind; call
+// it before the cache starts.
+func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer, kinds model.Kinds) error {
+	for _, kind := range kinds {
 		indexes := map[string]func(app string, u model.User) []string{
 			IndexUserName: func(app string, u model.User) []string {
 				return []string{indexKey(app, model.Fold(u.UserName))}
@@ -57,76 +58,25 @@ func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 		}
 		for name, values := range indexes {
 			extract := func(obj client.Object) []string {
-				app := obj.GetLabels()[v1alpha1.ApplicationLabel]
+				app := obj.GetLabels()[v1.ApplicationLabel]
 				if app == "" {
 					return nil
 				}
-				return values(app, userOf(obj))
+				return values(app, kind.UserOf(obj))
 			}
-			if err := indexer.IndexField(ctx, newObject(kind), name, extract); err != nil {
-				return fmt.Errorf("index %s by %s: %w", kind, name, err)
+			if err := indexer.IndexField(ctx, kind.NewObject(), name, extract); err != nil {
+				return fmt.Errorf("index %s by %s: %w", kind.Kind, name, err)
 			}
 		}
 	}
 	return nil
 }
 
-func newObject(kind model.Kind) client.Object {
-	if kind == model.Rooms {
-		return &v1alpha1.Room{}
-	}
-	return &v1alpha1.Advisor{}
-}
-
-func newList(kind model.Kind) client.ObjectList {
-	if kind == model.Rooms {
-		return &v1alpha1.RoomList{}
-	}
-	return &v1alpha1.AdvisorList{}
-}
-
-func forEach(list client.ObjectList, fn func(client.Object)) {
-	switch l := list.(type) {
-	case *v1alpha1.AdvisorList:
-		for i := range l.Items {
-			fn(&l.Items[i])
-		}
-	case *v1alpha1.RoomList:
-		for i := range l.Items {
-			fn(&l.Items[i])
-		}
-	}
-}
-
-func userOf(obj client.Object) model.User {
-	switch o := obj.(type) {
-	case *v1alpha1.Advisor:
-		u := model.FromFields(&o.Spec.RecordFields)
-		if o.Spec.Name != nil {
-			u.GivenName, u.FamilyName = o.Spec.Name.GivenName, o.Spec.Name.FamilyName
-		}
-		return u
-	case *v1alpha1.Room:
-		return model.FromFields(&o.Spec.RecordFields)
-	}
-	return model.User{}
-}
-
-func setUser(obj client.Object, u model.User) {
-	switch o := obj.(type) {
-	case *v1alpha1.Advisor:
-		o.Spec.RecordFields = u.Fields()
-		o.Spec.Name = u.PersonName()
-	case *v1alpha1.Room:
-		o.Spec.RecordFields = u.Fields()
-	}
-}
-
-func toRecord(obj client.Object) Record {
+func toRecord(kind *model.KindSpec, obj client.Object) Record {
 	created := obj.GetCreationTimestamp().Time
 	modified := created
 	if t, err := time.Parse(time.RFC3339, obj.GetAnnotations()[LastModifiedAnnotation]); err == nil && t.After(created) {
 		modified = t
 	}
-	return Record{ID: obj.GetName(), User: userOf(obj), Created: created, LastModified: modified}
+	return Record{ID: obj.GetName(), User: kind.UserOf(obj), Created: created, LastModified: modified}
 }

@@ -48,7 +48,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/andmoney/scim-operator/api/v1alpha1"
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/scim/filter"
 	"github.com/andmoney/scim-operator/internal/scim/model"
 )
@@ -64,11 +64,11 @@ var (
 )
 
 // App identifies the ScimApplication a request acts for: its records are the objects of its kind in its
-// namespace that carry its name in the v1alpha1.ApplicationLabel label.
+// namespace that carry its name in the v1.ApplicationLabel label.
 type App struct {
 	Namespace string
 	Name      string
-	Kind      model.Kind
+	Kind      *model.KindSpec
 }
 
 // String renders the application as namespace/name.
@@ -118,7 +118,7 @@ func (s *Store) Get(ctx context.Context, app App, id string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	return toRecord(obj), nil
+	return toRecord(app.Kind, obj), nil
 }
 
 // get reads a record from the cache, falling back to the API server on a miss.
@@ -126,7 +126,7 @@ func (s *Store) get(ctx context.Context, app App, id string) (client.Object, err
 	if len(validation.IsDNS1123Subdomain(id)) > 0 {
 		return nil, ErrNotFound // Not a name any record can have; also keeps odd ids out of API paths.
 	}
-	obj := newObject(app.Kind)
+	obj := app.Kind.NewObject()
 	key := client.ObjectKey{Namespace: app.Namespace, Name: id}
 	err := s.cache.Get(ctx, key, obj)
 	if apierrors.IsNotFound(err) {
@@ -136,9 +136,9 @@ func (s *Store) get(ctx context.Context, app App, id string) (client.Object, err
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get %s %s/%s: %w", app.Kind, app.Namespace, id, err)
+		return nil, fmt.Errorf("get %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
 	}
-	if obj.GetLabels()[v1alpha1.ApplicationLabel] != app.Name {
+	if obj.GetLabels()[v1.ApplicationLabel] != app.Name {
 		return nil, ErrNotFound // Another application's record: it does not exist for this one.
 	}
 	return obj, nil
@@ -154,7 +154,7 @@ func (s *Store) List(ctx context.Context, app App, q filter.Query) ([]Record, er
 		if err != nil {
 			return nil, err
 		}
-		rec := toRecord(obj)
+		rec := toRecord(app.Kind, obj)
 		if !q.Matches(rec.ID, rec.User) {
 			return []Record{}, nil
 		}
@@ -169,14 +169,14 @@ func (s *Store) List(ctx context.Context, app App, q filter.Query) ([]Record, er
 	default:
 		sel = client.MatchingFields{IndexApplication: app.Name}
 	}
-	list := newList(app.Kind)
+	list := app.Kind.NewList()
 	// The cache's objects are only read here and converted at once, so the deep copy is saved.
 	if err := s.cache.List(ctx, list, client.InNamespace(app.Namespace), sel, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("list %s in %s: %w", app.Kind, app.Namespace, err)
+		return nil, fmt.Errorf("list %s in %s: %w", app.Kind.Kind, app.Namespace, err)
 	}
 	out := []Record{}
-	forEach(list, func(obj client.Object) {
-		rec := toRecord(obj)
+	app.Kind.Items(list, func(obj client.Object) {
+		rec := toRecord(app.Kind, obj)
 		if q.Matches(rec.ID, rec.User) {
 			out = append(out, rec)
 		}
@@ -195,14 +195,14 @@ func (s *Store) List(ctx context.Context, app App, q filter.Query) ([]Record, er
 
 // Count returns how many records the application has in the cache.
 func (s *Store) Count(ctx context.Context, app App) (int, error) {
-	list := newList(app.Kind)
+	list := app.Kind.NewList()
 	err := s.cache.List(ctx, list, client.InNamespace(app.Namespace),
 		client.MatchingFields{IndexApplication: app.Name}, client.UnsafeDisableDeepCopy)
 	if err != nil {
-		return 0, fmt.Errorf("count %s in %s: %w", app.Kind, app.Namespace, err)
+		return 0, fmt.Errorf("count %s in %s: %w", app.Kind.Kind, app.Namespace, err)
 	}
 	n := 0
-	forEach(list, func(client.Object) { n++ })
+	app.Kind.Items(list, func(client.Object) { n++ })
 	return n, nil
 }
 
@@ -219,20 +219,20 @@ func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, erro
 	if err := s.claim(ctx, app, folded, id); err != nil {
 		return Record{}, err
 	}
-	obj := newObject(app.Kind)
+	obj := app.Kind.NewObject()
 	obj.SetNamespace(app.Namespace)
 	obj.SetName(id)
-	obj.SetLabels(map[string]string{v1alpha1.ApplicationLabel: app.Name})
+	obj.SetLabels(map[string]string{v1.ApplicationLabel: app.Name})
 	obj.SetAnnotations(map[string]string{LastModifiedAnnotation: s.now().UTC().Format(time.RFC3339)})
-	setUser(obj, u)
+	app.Kind.SetUser(obj, u)
 	if err := s.writer.Create(ctx, obj); err != nil {
 		// The claim must not outlive a record that never came to be; context.WithoutCancel because a
 		// cancelled request is one reason to get here.
 		s.release(context.WithoutCancel(ctx), app, folded, id)
-		return Record{}, fmt.Errorf("create %s %s/%s: %w", app.Kind, app.Namespace, id, err)
+		return Record{}, fmt.Errorf("create %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
 	}
 	s.waitCached(ctx, app, obj.GetName(), obj.GetResourceVersion())
-	return toRecord(obj), nil
+	return toRecord(app.Kind, obj), nil
 }
 
 // Update changes a record with mutate, which gets the stored User and returns the new one. A write
@@ -250,13 +250,13 @@ func (s *Store) Update(ctx context.Context, app App, id string, mutate func(mode
 		}
 	}()
 	for attempt := 0; ; attempt++ {
-		cur := userOf(obj)
+		cur := app.Kind.UserOf(obj)
 		next, err := mutate(cur)
 		if err != nil {
 			return Record{}, err
 		}
 		if next == cur {
-			return toRecord(obj), nil
+			return toRecord(app.Kind, obj), nil
 		}
 		oldFolded, newFolded := model.Fold(cur.UserName), model.Fold(next.UserName)
 		if newFolded != oldFolded && !claimed[newFolded] {
@@ -268,7 +268,7 @@ func (s *Store) Update(ctx context.Context, app App, id string, mutate func(mode
 			}
 			claimed[newFolded] = true
 		}
-		setUser(obj, next)
+		app.Kind.SetUser(obj, next)
 		annotations := obj.GetAnnotations()
 		if annotations == nil {
 			annotations = map[string]string{}
@@ -283,19 +283,19 @@ func (s *Store) Update(ctx context.Context, app App, id string, mutate func(mode
 				claimed[oldFolded] = true
 			}
 			s.waitCached(ctx, app, id, obj.GetResourceVersion())
-			return toRecord(obj), nil
+			return toRecord(app.Kind, obj), nil
 		case apierrors.IsConflict(err) && attempt < s.opts.MaxConflictRetries:
-			obj = newObject(app.Kind)
+			obj = app.Kind.NewObject()
 			if err := s.api.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj); err != nil {
 				if apierrors.IsNotFound(err) {
 					return Record{}, ErrNotFound
 				}
-				return Record{}, fmt.Errorf("re-read %s %s/%s after a conflict: %w", app.Kind, app.Namespace, id, err)
+				return Record{}, fmt.Errorf("re-read %s %s/%s after a conflict: %w", app.Kind.Kind, app.Namespace, id, err)
 			}
 		case apierrors.IsNotFound(err):
 			return Record{}, ErrNotFound
 		default:
-			return Record{}, fmt.Errorf("update %s %s/%s: %w", app.Kind, app.Namespace, id, err)
+			return Record{}, fmt.Errorf("update %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
 		}
 	}
 }
@@ -311,9 +311,9 @@ func (s *Store) Delete(ctx context.Context, app App, id string) error {
 		if apierrors.IsNotFound(err) {
 			return ErrNotFound
 		}
-		return fmt.Errorf("delete %s %s/%s: %w", app.Kind, app.Namespace, id, err)
+		return fmt.Errorf("delete %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
 	}
-	s.release(context.WithoutCancel(ctx), app, model.Fold(userOf(obj).UserName), id)
+	s.release(context.WithoutCancel(ctx), app, model.Fold(app.Kind.UserOf(obj).UserName), id)
 	s.waitGone(ctx, app, id)
 	return nil
 }
@@ -321,14 +321,14 @@ func (s *Store) Delete(ctx context.Context, app App, id string) error {
 // takenInCache is the cheap check before any write: Entra's usual duplicate (a POST for a userName it
 // failed to match) is answered from the cache. The claim decides races.
 func (s *Store) takenInCache(ctx context.Context, app App, folded, self string) (bool, error) {
-	list := newList(app.Kind)
+	list := app.Kind.NewList()
 	err := s.cache.List(ctx, list, client.InNamespace(app.Namespace),
 		client.MatchingFields{IndexUserName: indexKey(app.Name, folded)}, client.UnsafeDisableDeepCopy)
 	if err != nil {
 		return false, fmt.Errorf("look up userName in %s: %w", app.Namespace, err)
 	}
 	taken := false
-	forEach(list, func(obj client.Object) { taken = taken || obj.GetName() != self })
+	app.Kind.Items(list, func(obj client.Object) { taken = taken || obj.GetName() != self })
 	return taken, nil
 }
 

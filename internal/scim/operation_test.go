@@ -22,29 +22,6 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-func TestSetItemsPerPage(t *testing.T) {
-	tests := map[string]struct{ in, want string }{
-		"elimity's order": {
-			`{"Resources":[{"displayName":"\"itemsPerPage\":7"}],"itemsPerPage":100,"schemas":[],"startIndex":1,"totalResults":1}`,
-			`{"Resources":[{"displayName":"\"itemsPerPage\":7"}],"itemsPerPage":1,"schemas":[],"startIndex":1,"totalResults":1}`,
-		},
-		"zero":            {`{"itemsPerPage":0}`, `{"itemsPerPage":3}`},
-		"no member":       {`{"totalResults":1}`, `{"totalResults":1}`},
-		"not a number":    {`{"itemsPerPage":null}`, `{"itemsPerPage":null}`},
-		"at the very end": {`"itemsPerPage":12`, `"itemsPerPage":3`},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			g := NewWithT(t)
-			n := 3
-			if name == "elimity's order" {
-				n = 1
-			}
-			g.Expect(string(setItemsPerPage([]byte(tc.in), n))).To(Equal(tc.want))
-		})
-	}
-}
-
 func TestOperation(t *testing.T) {
 	g := NewWithT(t)
 	for _, tc := range []struct{ method, rest, want string }{
