@@ -19,7 +19,6 @@ package controller
 import (
 	"context"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
@@ -55,6 +54,3 @@ func SetupIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 		return []string{o.(*v1.ScimApplication).Spec.TenantRef.Name}
 	})
 }
-
-// equalStatus reports whether a status patch would change nothing, so steady state makes no writes.
-func equalStatus(a, b any) bool { return equality.Semantic.DeepEqual(a, b) }

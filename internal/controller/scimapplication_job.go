@@ -24,18 +24,60 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/graph"
-	"github.com/andmoney/scim-operator/internal/mapping"
 )
 
-// defaultRestartScope clears what a stuck job needs cleared without forgetting who it provisioned.
-const defaultRestartScope = "Watermark,Escrows,QuarantineState"
+// reconcileJob finds or creates the service principal's provisioning job from the scim template.
+func (r *ScimApplicationReconciler) reconcileJob(ctx context.Context, s *appScope) error {
+	st := &s.app.Status
+	if st.JobID != "" {
+		job, err := s.graph.GetJob(ctx, st.ServicePrincipalID, st.JobID)
+		if err == nil {
+			s.job = job
+			return r.jobFound(s)
+		}
+		if !graph.IsNotFound(err) || s.recentlyCreated {
+			return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
+		}
+		st.JobID = "" // deleted in Entra: find or create it again
+	}
+	jobs, err := s.graph.ListJobs(ctx, st.ServicePrincipalID)
+	if err != nil {
+		return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
+	}
+	for i, job := range jobs {
+		if job.TemplateID == graph.ScimJobTemplateID || strings.HasPrefix(job.TemplateID, "customappsso") {
+			s.job, st.JobID = &jobs[i], job.ID
+			return r.jobFound(s)
+		}
+	}
+	job, err := s.graph.CreateJob(ctx, st.ServicePrincipalID, graph.ScimJobTemplateID)
+	if err != nil {
+		return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
+	}
+	s.job, st.JobID = job, job.ID
+	r.Recorder.Eventf(s.app, nil, corev1.EventTypeNormal, "Created", "CreateJob", "Created provisioning job %s", job.ID)
+	return r.jobFound(s)
+}
 
-// maxOnDemandUsers bounds one provision-on-demand request; Entra allows 5 calls per 10 seconds.
-const maxOnDemandUsers = 16
+// jobFound reports a legacy customappsso job; reconcileJobState settles JobReady.
+func (r *ScimApplicationReconciler) jobFound(s *appScope) error {
+	if c := apimeta.FindStatusCondition(s.app.Status.Conditions, v1.JobReadyCondition); c == nil || c.Status != metav1.ConditionTrue {
+		r.succeed(s, v1.JobReadyCondition, v1.ProgressingReason, "provisioning job "+s.job.ID+" exists")
+	}
+	if strings.HasPrefix(s.job.TemplateID, "customappsso") {
+		old := apimeta.FindStatusCondition(s.app.Status.Conditions, v1.JobReadyCondition)
+		if old == nil || old.Reason != v1.LegacyJobReason {
+			r.Recorder.Eventf(s.app, nil, corev1.EventTypeWarning, v1.LegacyJobReason, "FindJob",
+				"Job %s uses the legacy customappsso template; delete it in Entra to get a SCIM-compliant scim job", s.job.ID)
+		}
+	}
+	return nil
+}
 
 // reconcileJobState starts or pauses the job as the spec asks. A quarantined job stays as Entra
 // left it: starting it would clear the quarantine and hide the failure.
@@ -69,74 +111,6 @@ func (r *ScimApplicationReconciler) reconcileJobState(ctx context.Context, s *ap
 	}
 	r.succeed(s, v1.JobReadyCondition, reason, msg)
 	return nil
-}
-
-// reconcileRequests carries out the restart and provision-on-demand requests of the annotations,
-// each value once.
-func (r *ScimApplicationReconciler) reconcileRequests(ctx context.Context, s *appScope) error {
-	app := s.app
-	sp, jobID := app.Status.ServicePrincipalID, app.Status.JobID
-	if token := app.Annotations[v1.RestartAnnotation]; token != "" && token != app.Status.LastHandledRestart {
-		scope := app.Annotations[v1.RestartScopeAnnotation]
-		if scope == "" {
-			scope = defaultRestartScope
-		}
-		if err := s.graph.RestartJob(ctx, sp, jobID, scope); err != nil {
-			return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
-		}
-		app.Status.LastHandledRestart = token
-		r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Restarted", "RestartJob", "Restarted provisioning job with reset scope %s", scope)
-	}
-	request := app.Annotations[v1.ProvisionOnDemandAnnotation]
-	if request == "" || (app.Status.OnDemand != nil && app.Status.OnDemand.Request == request) {
-		return nil
-	}
-	ruleID, err := mapping.RuleID(s.schema)
-	if err != nil {
-		return r.fail(s, v1.JobReadyCondition, fmt.Errorf("find the synchronization rule for provision on demand: %w", err), "")
-	}
-	results := make([]v1.OnDemandResult, 0, maxOnDemandUsers)
-	for _, user := range splitUsers(request) {
-		result, err := r.provisionOnDemand(ctx, s, ruleID, user)
-		results = append(results, result)
-		if graph.IsThrottled(err) {
-			break // the rest would be throttled too; a new annotation value retries
-		}
-	}
-	app.Status.OnDemand = &v1.OnDemandStatus{Request: truncate(request, 4096), Results: results}
-	return nil
-}
-
-// provisionOnDemand provisions one user; the error is returned only for the caller to stop on
-// throttling, it is already part of the result.
-func (r *ScimApplicationReconciler) provisionOnDemand(ctx context.Context, s *appScope, ruleID, user string) (v1.OnDemandResult, error) {
-	now := metav1.Now()
-	result := v1.OnDemandResult{User: truncate(user, 256), Time: &now}
-	principal, err := s.graph.GetUser(ctx, user)
-	if err == nil {
-		var out *graph.OnDemandResult
-		out, err = s.graph.ProvisionOnDemand(ctx, s.app.Status.ServicePrincipalID, s.app.Status.JobID, ruleID, principal.ID)
-		if err == nil {
-			result.Result, result.Action, result.Details = out.Result, out.Action, truncate(out.Details, 1024)
-			if out.Result != "Success" {
-				r.Recorder.Eventf(s.app, nil, corev1.EventTypeWarning, "ProvisionOnDemand"+out.Result, "ProvisionOnDemand",
-					"Provisioning %s on demand: %s: %s", user, out.Result, truncate(out.Details, 512))
-			}
-			return result, nil
-		}
-	}
-	result.Result, result.Details = "Failure", truncate(err.Error(), 1024)
-	return result, err
-}
-
-func splitUsers(request string) []string {
-	var users []string
-	for u := range strings.SplitSeq(request, ",") {
-		if u = strings.TrimSpace(u); u != "" && len(users) < maxOnDemandUsers {
-			users = append(users, u)
-		}
-	}
-	return users
 }
 
 // reconcileHealth records the job's status, sets ProvisioningHealthy, and turns new failures of the
@@ -228,4 +202,62 @@ func newUnsuccessfulCycle(previous, current *v1.JobSummary) bool {
 		return true
 	}
 	return current.LastExecution.EndedAt.After(previous.LastExecution.EndedAt.Time)
+}
+
+func forgetJobMetrics(app *v1.ScimApplication) {
+	jobQuarantined.DeleteLabelValues(app.Namespace, app.Name)
+	jobLastSuccess.DeleteLabelValues(app.Namespace, app.Name)
+}
+
+// jobSummary is the status view of Entra's job.
+func jobSummary(job *graph.Job) *v1.JobSummary {
+	st := job.Status
+	summary := &v1.JobSummary{State: st.Code, SteadyState: steadyState(job)}
+	if e := st.LastExecution; e != nil {
+		summary.LastExecution = &v1.JobExecution{
+			State: e.State, StartedAt: timeOrNil(e.TimeBegan), EndedAt: timeOrNil(e.TimeEnded),
+			Processed: e.CountExports, Failed: e.CountEscrows, Error: joinError(e.ErrorCode, e.ErrorMessage),
+		}
+	}
+	if e := st.LastSuccessfulExecution; e != nil {
+		summary.LastSuccessfulSync = timeOrNil(e.TimeEnded)
+	}
+	if q := st.Quarantine; q != nil {
+		summary.Quarantine = &v1.JobQuarantine{
+			Reason: truncate(q.Reason, 256), Error: joinError(q.ErrorCode, q.ErrorMessage),
+			Since: timeOrNil(q.CurrentBegan), NextAttempt: timeOrNil(q.NextAttempt),
+		}
+	}
+	return summary
+}
+
+// steadyState condenses the job's status into one word, as the portal's "Current cycle status".
+func steadyState(job *graph.Job) string {
+	st := job.Status
+	switch {
+	case st.Code == graph.JobCodeQuarantine:
+		return "Quarantined"
+	case st.LastExecution == nil:
+		return graph.JobCodeNotRun
+	case st.LastExecution.State == graph.ExecutionFailed:
+		return graph.ExecutionFailed
+	case !st.SteadyStateLastAchievedTime.IsZero() && !st.SteadyStateLastAchievedTime.Before(st.LastExecution.TimeBegan):
+		return "Completed"
+	}
+	return "Running"
+}
+
+func joinError(code, message string) string {
+	if code == "" && message == "" {
+		return ""
+	}
+	return truncate(code+": "+message, 1024)
+}
+
+func timeOrNil(t time.Time) *metav1.Time {
+	if t.IsZero() || t.Year() <= 1 {
+		return nil
+	}
+	mt := metav1.NewTime(t.UTC().Truncate(time.Second))
+	return &mt
 }

@@ -17,101 +17,71 @@ limitations under the License.
 package controller
 
 import (
-	"time"
+	"context"
 
-	"github.com/prometheus/client_golang/prometheus"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
-	"github.com/andmoney/scim-operator/internal/graph"
 )
 
-// Job health metrics, for alerting on quarantine and on cycles that stopped succeeding.
-var (
-	jobQuarantined = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "scim_operator_job_quarantined",
-		Help: "1 while Entra holds the ScimApplication's provisioning job in quarantine, else 0.",
-	}, []string{"namespace", "name"})
-	jobLastSuccess = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "scim_operator_job_last_successful_sync_timestamp_seconds",
-		Help: "Unix time at which the provisioning job's last successful cycle ended; absent before the first.",
-	}, []string{"namespace", "name"})
-)
-
-func init() {
-	metrics.Registry.MustRegister(jobQuarantined, jobLastSuccess)
-}
-
-func exportJobMetrics(app *v1.ScimApplication) {
-	job := app.Status.Job
-	if job == nil {
-		return
-	}
-	quarantined := 0.0
-	if job.State == graph.JobCodeQuarantine {
-		quarantined = 1
-	}
-	jobQuarantined.WithLabelValues(app.Namespace, app.Name).Set(quarantined)
-	if job.LastSuccessfulSync != nil {
-		jobLastSuccess.WithLabelValues(app.Namespace, app.Name).Set(float64(job.LastSuccessfulSync.Unix()))
-	}
-}
-
-func forgetJobMetrics(app *v1.ScimApplication) {
-	jobQuarantined.DeleteLabelValues(app.Namespace, app.Name)
-	jobLastSuccess.DeleteLabelValues(app.Namespace, app.Name)
-}
-
-// jobSummary is the status view of Entra's job.
-func jobSummary(job *graph.Job) *v1.JobSummary {
-	st := job.Status
-	summary := &v1.JobSummary{State: st.Code, SteadyState: steadyState(job)}
-	if e := st.LastExecution; e != nil {
-		summary.LastExecution = &v1.JobExecution{
-			State: e.State, StartedAt: timeOrNil(e.TimeBegan), EndedAt: timeOrNil(e.TimeEnded),
-			Processed: e.CountExports, Failed: e.CountEscrows, Error: joinError(e.ErrorCode, e.ErrorMessage),
-		}
-	}
-	if e := st.LastSuccessfulExecution; e != nil {
-		summary.LastSuccessfulSync = timeOrNil(e.TimeEnded)
-	}
-	if q := st.Quarantine; q != nil {
-		summary.Quarantine = &v1.JobQuarantine{
-			Reason: truncate(q.Reason, 256), Error: joinError(q.ErrorCode, q.ErrorMessage),
-			Since: timeOrNil(q.CurrentBegan), NextAttempt: timeOrNil(q.NextAttempt),
-		}
-	}
-	return summary
-}
-
-// steadyState condenses the job's status into one word, as the portal's "Current cycle status".
-func steadyState(job *graph.Job) string {
-	st := job.Status
-	switch {
-	case st.Code == graph.JobCodeQuarantine:
-		return "Quarantined"
-	case st.LastExecution == nil:
-		return graph.JobCodeNotRun
-	case st.LastExecution.State == graph.ExecutionFailed:
-		return graph.ExecutionFailed
-	case !st.SteadyStateLastAchievedTime.IsZero() && !st.SteadyStateLastAchievedTime.Before(st.LastExecution.TimeBegan):
-		return "Completed"
-	}
-	return "Running"
-}
-
-func joinError(code, message string) string {
-	if code == "" && message == "" {
-		return ""
-	}
-	return truncate(code+": "+message, 1024)
-}
-
-func timeOrNil(t time.Time) *metav1.Time {
-	if t.IsZero() || t.Year() <= 1 {
+// patchStatus summarises Ready and writes status once, only when it changed.
+func (r *ScimApplicationReconciler) patchStatus(ctx context.Context, base *v1.ScimApplication, s *appScope) error {
+	app := s.app
+	summarizeReady(app)
+	exportJobMetrics(app)
+	if equalStatus(base.Status, app.Status) {
 		return nil
 	}
-	mt := metav1.NewTime(t.UTC().Truncate(time.Second))
-	return &mt
+	return client.IgnoreNotFound(r.Status().Patch(ctx, app, client.MergeFrom(base)))
+}
+
+// ownedConditions are the conditions Ready summarises, in the order of the steps.
+var ownedConditions = []string{
+	v1.ServicePrincipalReadyCondition,
+	v1.JobReadyCondition,
+	v1.AdminCredentialsReadyCondition,
+	v1.MappingsSyncedCondition,
+	v1.AssignmentsSyncedCondition,
+	v1.ProvisioningHealthyCondition,
+}
+
+// summarizeReady sets Ready from the owned conditions: the first False one explains Ready=False,
+// else the first one not yet True for this generation. Reconciling and Stalled follow kstatus:
+// present only while true.
+func summarizeReady(app *v1.ScimApplication) {
+	conditions := &app.Status.Conditions
+	gen := app.Generation
+	var blocking *metav1.Condition
+	for _, t := range ownedConditions {
+		c := apimeta.FindStatusCondition(*conditions, t)
+		switch {
+		case c != nil && c.Status == metav1.ConditionFalse:
+			blocking = c
+		case c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != gen:
+			if blocking == nil {
+				blocking = &metav1.Condition{Reason: v1.ProgressingReason, Message: "waiting for " + t}
+			}
+			continue
+		default:
+			continue
+		}
+		break
+	}
+	if blocking != nil {
+		setCondition(conditions, gen, v1.ReadyCondition, metav1.ConditionFalse, blocking.Reason, blocking.Message)
+		if stalled := apimeta.FindStatusCondition(*conditions, v1.StalledCondition); stalled == nil || stalled.ObservedGeneration != gen {
+			apimeta.RemoveStatusCondition(conditions, v1.StalledCondition)
+			setCondition(conditions, gen, v1.ReconcilingCondition, metav1.ConditionTrue, v1.ProgressingReason, blocking.Message)
+		}
+		return
+	}
+	message := "provisioning job configured"
+	if app.Status.Job != nil && app.Status.Job.State != "" {
+		message = "provisioning job " + app.Status.Job.State
+	}
+	setCondition(conditions, gen, v1.ReadyCondition, metav1.ConditionTrue, v1.SucceededReason, message)
+	apimeta.RemoveStatusCondition(conditions, v1.ReconcilingCondition)
+	apimeta.RemoveStatusCondition(conditions, v1.StalledCondition)
 }
