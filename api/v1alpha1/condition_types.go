@@ -33,6 +33,11 @@ const (
 	// credentials and a Graph read with it succeeded.
 	CredentialsReadyCondition = "CredentialsReady"
 
+	// TenantReadyCondition (ScimApplication) is True when the referenced ScimTenant exists, is Ready,
+	// and the operator built a Graph client from its credentials. Its reason says what is wrong with
+	// the tenant (TenantNotFound, DependencyNotReady, SecretNotFound, ...).
+	TenantReadyCondition = "TenantReady"
+
 	// ServicePrincipalReadyCondition (ScimApplication) is True when the Entra enterprise application and
 	// its service principal exist and are recorded in status.
 	ServicePrincipalReadyCondition = "ServicePrincipalReady"

@@ -66,7 +66,7 @@ func TestCustomEndpointsOutsideTheAllowListGetNothing(t *testing.T) {
 
 	// An application of the tenant waits for it and creates nothing.
 	app := createApp(t, ns, v1.ResourceTypeAdvisors, nil)
-	appCondition(t, app, v1.ServicePrincipalReadyCondition, metav1.ConditionFalse, v1.DependencyNotReadyReason)
+	appCondition(t, app, v1.TenantReadyCondition, metav1.ConditionFalse, v1.DependencyNotReadyReason)
 	g.Expect(connections.Load()).To(BeZero())
 
 }

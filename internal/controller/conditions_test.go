@@ -78,7 +78,7 @@ func TestClassify(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			o := classify(tc.err, "Synchronization.ReadWrite.All", tc.recentlyCreated)
+			o := classify(tc.err, graph.PermissionSynchronization, tc.recentlyCreated)
 			g.Expect(o.reason).To(Equal(tc.reason))
 			g.Expect(o.message).To(ContainSubstring(tc.message))
 			g.Expect(o.retryAfter).To(Equal(tc.retryAfter))

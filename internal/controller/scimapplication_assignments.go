@@ -18,11 +18,9 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/graph"
@@ -66,7 +64,7 @@ func (r *ScimApplicationReconciler) reconcileAssignments(ctx context.Context, s 
 	sp := app.Status.ServicePrincipalID
 	current, err := s.graph.ListAssignments(ctx, sp)
 	if err != nil {
-		return r.fail(s, v1.AssignmentsSyncedCondition, err, "AppRoleAssignment.ReadWrite.All")
+		return s.fail(v1.AssignmentsSyncedCondition, err, graph.PermissionAppRoleAssignment)
 	}
 	byPrincipal := make(map[string]graph.Assignment, len(current))
 	for _, a := range current {
@@ -102,7 +100,7 @@ func (r *ScimApplicationReconciler) reconcileAssignments(ctx context.Context, s 
 		} else {
 			created, err := s.graph.Assign(ctx, sp, entry.PrincipalID, graph.UserAppRoleID)
 			if err != nil {
-				return r.fail(s, v1.AssignmentsSyncedCondition, err, "AppRoleAssignment.ReadWrite.All")
+				return s.fail(v1.AssignmentsSyncedCondition, err, graph.PermissionAppRoleAssignment)
 			}
 			entry.AssignmentID, entry.Origin = created.ID, v1.OriginCreated
 			r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Assigned", "Assign", "Assigned %s", want.reference)
@@ -115,13 +113,13 @@ func (r *ScimApplicationReconciler) reconcileAssignments(ctx context.Context, s 
 		}
 		if a, ok := byPrincipal[old.PrincipalID]; ok {
 			if err := s.graph.Unassign(ctx, sp, a.ID); err != nil {
-				return r.fail(s, v1.AssignmentsSyncedCondition, err, "AppRoleAssignment.ReadWrite.All")
+				return s.fail(v1.AssignmentsSyncedCondition, err, graph.PermissionAppRoleAssignment)
 			}
 			r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Unassigned", "Unassign", "Removed the assignment of %s", old.Reference)
 		}
 	}
 	app.Status.Assignments = next
-	r.succeed(s, v1.AssignmentsSyncedCondition, v1.SucceededReason, fmt.Sprintf("%d users and groups assigned", len(next)))
+	s.assignmentsSynced = true
 	return nil
 }
 
@@ -140,17 +138,17 @@ func (r *ScimApplicationReconciler) resolvePrincipal(ctx context.Context, s *app
 		var groups []graph.Principal
 		groups, err = s.graph.FindGroups(ctx, want.value)
 		if err == nil && len(groups) != 1 {
-			return "", "", r.principalError(s, want, len(groups))
+			return "", "", principalError(want, len(groups))
 		}
 		if err == nil {
 			principal = &groups[0]
 		}
 	}
 	if graph.IsNotFound(err) {
-		return "", "", r.principalError(s, want, 0)
+		return "", "", principalError(want, 0)
 	}
 	if err != nil {
-		return "", "", r.fail(s, v1.AssignmentsSyncedCondition, err, "User.Read.All and Group.Read.All")
+		return "", "", s.fail(v1.AssignmentsSyncedCondition, err, graph.PermissionDirectoryRead)
 	}
 	kind := "User"
 	if want.isGroup {
@@ -159,12 +157,10 @@ func (r *ScimApplicationReconciler) resolvePrincipal(ctx context.Context, s *app
 	return principal.ID, kind, nil
 }
 
-func (r *ScimApplicationReconciler) principalError(s *appScope, want desiredPrincipal, found int) error {
+func principalError(want desiredPrincipal, found int) error {
 	reason, msg := v1.PrincipalNotFoundReason, fmt.Sprintf("%s not found in Entra", want.reference)
 	if found > 1 {
 		reason, msg = v1.AmbiguousPrincipalReason, fmt.Sprintf("%s matches %d groups; assign it by objectID", want.reference, found)
 	}
-	app := s.app
-	setCondition(&app.Status.Conditions, app.Generation, v1.AssignmentsSyncedCondition, metav1.ConditionFalse, reason, msg)
-	return &stepFailure{outcome: outcome{reason: reason, message: msg, stalled: true}, err: errors.New(msg)}
+	return stall(v1.AssignmentsSyncedCondition, reason, msg)
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -58,6 +59,9 @@ func (r *ScimApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	// nothing to change against that copy, leave an outdated status in place.
 	app := &v1.ScimApplication{}
 	if err := r.APIReader.Get(ctx, req.NamespacedName, app); err != nil {
+		if apierrors.IsNotFound(err) {
+			forgetObjectMetrics(kindApplication, req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !app.DeletionTimestamp.IsZero() {
@@ -74,15 +78,16 @@ func (r *ScimApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 
 	base := app.DeepCopy()
+	var err error // the steps' error, for the status
 	s := &appScope{app: app, release: func() {}}
 	defer func() {
 		s.release()
-		retErr = errors.Join(retErr, r.patchStatus(ctx, base, s))
+		retErr = errors.Join(retErr, r.patchStatus(ctx, base, s, err))
 	}()
 	// The steps' Graph calls share one deadline; the status patch above does not.
 	graphCtx, cancel := r.Graph.graphContext(ctx)
 	defer cancel()
-	err := r.runSteps(graphCtx, s, []appStep{
+	err = r.runSteps(graphCtx, s, []appStep{
 		r.reconcileTenant,
 		r.reconcileServicePrincipal,
 		r.reconcileJob,
@@ -93,7 +98,7 @@ func (r *ScimApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		r.reconcileRequests,
 		r.reconcileHealth,
 	})
-	return r.result(ctx, app, err)
+	return r.result(ctx, s, err)
 }
 
 // SetupWithManager watches ScimApplications (spec changes and annotation requests), their

@@ -24,7 +24,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/graph"
@@ -36,7 +35,7 @@ func (r *ScimApplicationReconciler) reconcileAdminCredentials(ctx context.Contex
 	app := s.app
 	token, _, err := readSecretKey(ctx, r.APIReader, app.Namespace, app.Spec.TokenSecretRef)
 	if err != nil {
-		return r.fail(s, v1.AdminCredentialsReadyCondition, err, "")
+		return s.fail(v1.AdminCredentialsReadyCondition, err, "")
 	}
 	tenantURL := r.tenantURL(s)
 	app.Status.TenantURL = tenantURL
@@ -54,17 +53,16 @@ func (r *ScimApplicationReconciler) reconcileAdminCredentials(ctx context.Contex
 		if ge, ok := graph.AsError(err); ok && ge.StatusCode >= 400 && ge.StatusCode < 500 && !graph.IsThrottled(err) &&
 			!graph.IsForbidden(err) && (!s.recentlyCreated || !graph.IsReplicationLag(err)) {
 			msg := fmt.Sprintf("Entra's test connection to %s failed: %s", tenantURL, ge.Message)
-			setCondition(&app.Status.Conditions, app.Generation, v1.AdminCredentialsReadyCondition, metav1.ConditionFalse, v1.ConnectionTestFailedReason, msg)
-			return &stepFailure{outcome: outcome{reason: v1.ConnectionTestFailedReason, message: msg}, err: err}
+			return failWith(v1.AdminCredentialsReadyCondition, outcome{reason: v1.ConnectionTestFailedReason, message: msg}, err)
 		}
-		return r.fail(s, v1.AdminCredentialsReadyCondition, err, "Synchronization.ReadWrite.All")
+		return s.fail(v1.AdminCredentialsReadyCondition, err, graph.PermissionSynchronization)
 	}
 	if err := s.graph.PutSecrets(ctx, sp, secrets); err != nil {
-		return r.fail(s, v1.AdminCredentialsReadyCondition, err, "Synchronization.ReadWrite.All")
+		return s.fail(v1.AdminCredentialsReadyCondition, err, graph.PermissionSynchronization)
 	}
 	rotated := app.Status.SecretsHash != ""
 	app.Status.SecretsHash = hash
-	r.succeed(s, v1.AdminCredentialsReadyCondition, v1.SucceededReason, "Tenant URL "+tenantURL+" and Secret Token saved in Entra")
+	s.credentialsSaved = true
 	action := "Saved"
 	if rotated {
 		action = "Updated"

@@ -24,7 +24,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -70,7 +69,7 @@ func (r *ScimApplicationReconciler) reconcileDelete(ctx context.Context, app *v1
 			return ctrl.Result{}, err
 		}
 	}
-	forgetJobMetrics(app)
+	forgetObjectMetrics(kindOf(app), app.Namespace, app.Name)
 	patch := client.MergeFrom(app.DeepCopy())
 	controllerutil.RemoveFinalizer(app, v1.Finalizer)
 	return ctrl.Result{}, client.IgnoreNotFound(r.Patch(ctx, app, patch))
@@ -79,23 +78,16 @@ func (r *ScimApplicationReconciler) reconcileDelete(ctx context.Context, app *v1
 // deleteFailed reports a failed Entra cleanup in Ready, and in Stalled when it needs a person.
 func (r *ScimApplicationReconciler) deleteFailed(ctx context.Context, app *v1.ScimApplication, err error) (ctrl.Result, error) {
 	base := app.DeepCopy()
-	o := classify(err, "Application.ReadWrite.OwnedBy", false)
-	msg := "deleting the Entra objects failed (set deletionPolicy: Orphan to leave them): " + o.message
-	setCondition(&app.Status.Conditions, app.Generation, v1.ReadyCondition, metav1.ConditionFalse, v1.DeletingReason, msg)
-	stalled := o.stalled || time.Since(app.DeletionTimestamp.Time) > deletionStallAfter
-	if stalled {
-		setCondition(&app.Status.Conditions, app.Generation, v1.StalledCondition, metav1.ConditionTrue, o.reason, msg)
-	}
+	o := classify(err, graph.PermissionApplicationOwnedBy, false)
+	o.stalled = o.stalled || time.Since(app.DeletionTimestamp.Time) > deletionStallAfter
+	setDeletingConditions(app, o)
+	logFailure(ctx, app, v1.ReadyCondition, o)
+	recordFailureEvents(r.Recorder, app, base.Status.Conditions, app.Status.Conditions, nil)
+	exportConditionMetrics(app, app.Status.Conditions)
 	if perr := r.Status().Patch(ctx, app, client.MergeFrom(base)); perr != nil {
 		return ctrl.Result{}, errors.Join(err, client.IgnoreNotFound(perr))
 	}
-	switch {
-	case o.retryAfter > 0:
-		return ctrl.Result{RequeueAfter: o.retryAfter}, nil
-	case stalled:
-		return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
-	}
-	return ctrl.Result{}, err
+	return requeue(o, err, r.PollInterval)
 }
 
 // namespaceTerminating reports whether the namespace is being deleted (read uncached: the operator

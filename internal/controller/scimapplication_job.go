@@ -18,9 +18,7 @@ package controller
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -41,37 +39,34 @@ func (r *ScimApplicationReconciler) reconcileJob(ctx context.Context, s *appScop
 			return r.jobFound(s)
 		}
 		if !graph.IsNotFound(err) || s.recentlyCreated {
-			return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
+			return s.fail(v1.JobReadyCondition, err, graph.PermissionSynchronization)
 		}
 		st.JobID = "" // deleted in Entra: find or create it again
 	}
 	jobs, err := s.graph.ListJobs(ctx, st.ServicePrincipalID)
 	if err != nil {
-		return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
+		return s.fail(v1.JobReadyCondition, err, graph.PermissionSynchronization)
 	}
 	for i, job := range jobs {
-		if job.TemplateID == graph.ScimJobTemplateID || strings.HasPrefix(job.TemplateID, "customappsso") {
+		if job.TemplateID == graph.ScimJobTemplateID || graph.IsLegacyJobTemplate(job.TemplateID) {
 			s.job, st.JobID = &jobs[i], job.ID
 			return r.jobFound(s)
 		}
 	}
 	job, err := s.graph.CreateJob(ctx, st.ServicePrincipalID, graph.ScimJobTemplateID)
 	if err != nil {
-		return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
+		return s.fail(v1.JobReadyCondition, err, graph.PermissionSynchronization)
 	}
 	s.job, st.JobID = job, job.ID
 	r.Recorder.Eventf(s.app, nil, corev1.EventTypeNormal, "Created", "CreateJob", "Created provisioning job %s", job.ID)
 	return r.jobFound(s)
 }
 
-// jobFound reports a legacy customappsso job; reconcileJobState settles JobReady.
+// jobFound warns, once, of a legacy customappsso job; reconcileJobState settles JobReady.
 func (r *ScimApplicationReconciler) jobFound(s *appScope) error {
-	if c := apimeta.FindStatusCondition(s.app.Status.Conditions, v1.JobReadyCondition); c == nil || c.Status != metav1.ConditionTrue {
-		r.succeed(s, v1.JobReadyCondition, v1.ProgressingReason, "provisioning job "+s.job.ID+" exists")
-	}
-	if strings.HasPrefix(s.job.TemplateID, "customappsso") {
+	if graph.IsLegacyJobTemplate(s.job.TemplateID) {
 		old := apimeta.FindStatusCondition(s.app.Status.Conditions, v1.JobReadyCondition)
-		if old == nil || old.Reason != v1.LegacyJobReason {
+		if old == nil || old.Status != metav1.ConditionTrue || old.Reason != v1.LegacyJobReason {
 			r.Recorder.Eventf(s.app, nil, corev1.EventTypeWarning, v1.LegacyJobReason, "FindJob",
 				"Job %s uses the legacy customappsso template; delete it in Entra to get a SCIM-compliant scim job", s.job.ID)
 		}
@@ -88,13 +83,13 @@ func (r *ScimApplicationReconciler) reconcileJobState(ctx context.Context, s *ap
 	switch {
 	case want == v1.ProvisioningPaused && job.ScheduleState != graph.SchedulePaused:
 		if err := s.graph.PauseJob(ctx, sp, job.ID); err != nil {
-			return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
+			return s.fail(v1.JobReadyCondition, err, graph.PermissionSynchronization)
 		}
 		job.ScheduleState, job.Status.Code = graph.SchedulePaused, graph.JobCodePaused
 		r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Paused", "PauseJob", "Paused provisioning job %s", job.ID)
 	case want != v1.ProvisioningPaused && job.ScheduleState != graph.ScheduleActive:
 		if err := s.graph.StartJob(ctx, sp, job.ID); err != nil {
-			return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
+			return s.fail(v1.JobReadyCondition, err, graph.PermissionSynchronization)
 		}
 		job.ScheduleState = graph.ScheduleActive
 		if job.Status.Code == graph.JobCodeNotConfigured || job.Status.Code == graph.JobCodePaused {
@@ -102,40 +97,18 @@ func (r *ScimApplicationReconciler) reconcileJobState(ctx context.Context, s *ap
 		}
 		r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Started", "StartJob", "Started provisioning job %s", job.ID)
 	}
-	reason, msg := v1.SucceededReason, "provisioning job "+job.ID+" is active"
-	if want == v1.ProvisioningPaused {
-		reason, msg = v1.PausedReason, "provisioning job "+job.ID+" is paused as the spec asks"
-	}
-	if strings.HasPrefix(job.TemplateID, "customappsso") {
-		reason, msg = v1.LegacyJobReason, msg+"; it uses the legacy customappsso template"
-	}
-	r.succeed(s, v1.JobReadyCondition, reason, msg)
+	s.jobSettled = true
 	return nil
 }
 
-// reconcileHealth records the job's status, sets ProvisioningHealthy, and turns new failures of the
+// reconcileHealth records the job's status for ProvisioningHealthy, and turns new failures of the
 // provisioning logs into Warning events. The logs are read only after a cycle that did not succeed.
 func (r *ScimApplicationReconciler) reconcileHealth(ctx context.Context, s *appScope) error {
 	app, job := s.app, s.job
 	previous := app.Status.Job
 	summary := jobSummary(job)
 	app.Status.Job = summary
-
-	switch {
-	case job.Status.Code == graph.JobCodeQuarantine && job.Status.Quarantine != nil:
-		q := job.Status.Quarantine
-		msg := fmt.Sprintf("Entra quarantined the job (%s): %s: %s; next attempt %s",
-			q.Reason, q.ErrorCode, q.ErrorMessage, q.NextAttempt.UTC().Format(time.RFC3339))
-		setCondition(&app.Status.Conditions, app.Generation, v1.ProvisioningHealthyCondition, metav1.ConditionFalse, v1.QuarantinedReason, msg)
-	case job.Status.Code == graph.JobCodeQuarantine:
-		setCondition(&app.Status.Conditions, app.Generation, v1.ProvisioningHealthyCondition, metav1.ConditionFalse, v1.QuarantinedReason, "Entra quarantined the job")
-	case job.Status.LastExecution != nil && job.Status.LastExecution.State == graph.ExecutionFailed:
-		e := job.Status.LastExecution
-		setCondition(&app.Status.Conditions, app.Generation, v1.ProvisioningHealthyCondition, metav1.ConditionFalse, v1.LastExecutionFailedReason,
-			fmt.Sprintf("the last provisioning cycle failed: %s: %s", e.ErrorCode, e.ErrorMessage))
-	default:
-		r.succeed(s, v1.ProvisioningHealthyCondition, v1.SucceededReason, "job "+job.Status.Code)
-	}
+	s.healthChecked = true
 
 	if !newUnsuccessfulCycle(previous, summary) {
 		return nil
@@ -149,7 +122,7 @@ func (r *ScimApplicationReconciler) reconcileHealth(ctx context.Context, s *appS
 	if err != nil {
 		// The logs need AuditLog.Read.All and a P1 licence; their absence must not fail the reconcile.
 		r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, "ProvisioningLogsUnavailable", "ListProvisioningLogs",
-			"Reading the provisioning logs failed (needs AuditLog.Read.All): %v", err)
+			"Reading the provisioning logs failed (needs %s): %v", graph.PermissionAuditLog, err)
 		return nil
 	}
 	reportFailures(app, failures, func(f graph.ProvisioningEvent) {
@@ -202,11 +175,6 @@ func newUnsuccessfulCycle(previous, current *v1.JobSummary) bool {
 		return true
 	}
 	return current.LastExecution.EndedAt.After(previous.LastExecution.EndedAt.Time)
-}
-
-func forgetJobMetrics(app *v1.ScimApplication) {
-	jobQuarantined.DeleteLabelValues(app.Namespace, app.Name)
-	jobLastSuccess.DeleteLabelValues(app.Namespace, app.Name)
 }
 
 // jobSummary is the status view of Entra's job.

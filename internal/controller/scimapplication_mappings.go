@@ -26,6 +26,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/graph"
 	"github.com/andmoney/scim-operator/internal/mapping"
 )
 
@@ -35,21 +36,19 @@ func (r *ScimApplicationReconciler) reconcileMappings(ctx context.Context, s *ap
 	app := s.app
 	schema, err := s.graph.GetSchema(ctx, app.Status.ServicePrincipalID, app.Status.JobID)
 	if err != nil {
-		return r.fail(s, v1.MappingsSyncedCondition, err, "Synchronization.ReadWrite.All")
+		return s.fail(v1.MappingsSyncedCondition, err, graph.PermissionSynchronization)
 	}
 	updated, changed, err := mapping.ApplyMappings(schema, app.Spec.EffectiveMappings())
 	if exprErr, ok := errors.AsType[*mapping.ExpressionError](err); ok {
-		msg := "invalid source expression: " + exprErr.Error()
-		setCondition(&app.Status.Conditions, app.Generation, v1.MappingsSyncedCondition, metav1.ConditionFalse, v1.InvalidExpressionReason, msg)
-		return &stepFailure{outcome: outcome{reason: v1.InvalidExpressionReason, message: msg, stalled: true}, err: err}
+		return stall(v1.MappingsSyncedCondition, v1.InvalidExpressionReason, "invalid source expression: "+exprErr.Error())
 	}
 	if err != nil {
-		return r.fail(s, v1.MappingsSyncedCondition, fmt.Errorf("edit the job schema: %w", err), "")
+		return s.fail(v1.MappingsSyncedCondition, fmt.Errorf("edit the job schema: %w", err), "")
 	}
 	s.schema = schema
 	if changed {
 		if err := s.graph.PutSchema(ctx, app.Status.ServicePrincipalID, app.Status.JobID, updated); err != nil {
-			return r.fail(s, v1.MappingsSyncedCondition, err, "Synchronization.ReadWrite.All")
+			return s.fail(v1.MappingsSyncedCondition, err, graph.PermissionSynchronization)
 		}
 		s.schema = updated
 		old := apimeta.FindStatusCondition(app.Status.Conditions, v1.MappingsSyncedCondition)
@@ -59,7 +58,6 @@ func (r *ScimApplicationReconciler) reconcileMappings(ctx context.Context, s *ap
 		}
 		r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "MappingsUpdated", "PutSchema", "%s", reason)
 	}
-	r.succeed(s, v1.MappingsSyncedCondition, v1.SucceededReason,
-		fmt.Sprintf("%d attribute mappings in place", len(app.Spec.EffectiveMappings())))
+	s.mappingsInPlace = true
 	return nil
 }

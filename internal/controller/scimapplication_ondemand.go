@@ -46,7 +46,7 @@ func (r *ScimApplicationReconciler) reconcileRequests(ctx context.Context, s *ap
 			scope = defaultRestartScope
 		}
 		if err := s.graph.RestartJob(ctx, sp, jobID, scope); err != nil {
-			return r.fail(s, v1.JobReadyCondition, err, "Synchronization.ReadWrite.All")
+			return s.fail(v1.JobReadyCondition, err, graph.PermissionSynchronization)
 		}
 		app.Status.LastHandledRestart = token
 		r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Restarted", "RestartJob", "Restarted provisioning job with reset scope %s", scope)
@@ -57,7 +57,7 @@ func (r *ScimApplicationReconciler) reconcileRequests(ctx context.Context, s *ap
 	}
 	ruleID, err := mapping.RuleID(s.schema)
 	if err != nil {
-		return r.fail(s, v1.JobReadyCondition, fmt.Errorf("find the synchronization rule for provision on demand: %w", err), "")
+		return s.fail(v1.JobReadyCondition, fmt.Errorf("find the synchronization rule for provision on demand: %w", err), "")
 	}
 	results := make([]v1.OnDemandResult, 0, maxOnDemandUsers)
 	for _, user := range splitUsers(request) {

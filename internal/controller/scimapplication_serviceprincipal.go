@@ -47,13 +47,13 @@ func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Contex
 	if want != "" {
 		sp, err := s.graph.GetServicePrincipal(ctx, want)
 		if err != nil {
-			return r.fail(s, v1.ServicePrincipalReadyCondition, err, "Application.Read.All")
+			return s.fail(v1.ServicePrincipalReadyCondition, err, graph.PermissionApplicationRead)
 		}
 		if app.Spec.ServicePrincipalID != "" && st.ServicePrincipalID != want {
 			st.Origin = v1.OriginAdopted
 		}
 		recordServicePrincipal(st, sp)
-		r.succeed(s, v1.ServicePrincipalReadyCondition, v1.SucceededReason, "enterprise application "+sp.DisplayName+" ("+sp.ID+")")
+		s.principal = sp
 		return nil
 	}
 	name := app.Spec.DisplayName
@@ -65,11 +65,11 @@ func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Contex
 	marker := creationMarker(app)
 	sp, err := s.graph.FindTaggedApplication(ctx, name, marker)
 	if err != nil {
-		return r.fail(s, v1.ServicePrincipalReadyCondition, err, "Application.ReadWrite.OwnedBy")
+		return s.fail(v1.ServicePrincipalReadyCondition, err, graph.PermissionApplicationOwnedBy)
 	}
 	if sp == nil {
 		if sp, err = s.graph.InstantiateApplication(ctx, name); err != nil {
-			return r.fail(s, v1.ServicePrincipalReadyCondition, err, "Application.ReadWrite.OwnedBy")
+			return s.fail(v1.ServicePrincipalReadyCondition, err, graph.PermissionApplicationOwnedBy)
 		}
 		if err := tagCreated(ctx, s.graph, sp.ApplicationObjectID, marker); err != nil {
 			// Recorded below it is found all the same; only a failure of both could leave it behind.
@@ -82,7 +82,7 @@ func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Contex
 	}
 	st.Origin = v1.OriginCreated
 	recordServicePrincipal(st, sp)
-	r.succeed(s, v1.ServicePrincipalReadyCondition, v1.SucceededReason, "created enterprise application "+name+" ("+sp.ID+")")
+	s.principal, s.principalCreated, s.principalName = sp, true, name
 	r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Created", "CreateApplication",
 		"Created enterprise application %s (service principal %s)", name, sp.ID)
 	// Stop here, so that the application is on record (annotation and status) before anything else is

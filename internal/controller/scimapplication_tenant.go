@@ -40,9 +40,8 @@ func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appS
 	tenant := &v1.ScimTenant{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TenantRef.Name}, tenant)
 	if apierrors.IsNotFound(err) {
-		msg := fmt.Sprintf("ScimTenant %q not found in namespace %s", app.Spec.TenantRef.Name, app.Namespace)
-		setCondition(&app.Status.Conditions, app.Generation, v1.ServicePrincipalReadyCondition, metav1.ConditionFalse, v1.TenantNotFoundReason, msg)
-		return &stepFailure{outcome: outcome{reason: v1.TenantNotFoundReason, message: msg, stalled: true}, err: errors.New(msg)}
+		return stall(v1.TenantReadyCondition, v1.TenantNotFoundReason,
+			fmt.Sprintf("ScimTenant %q not found in namespace %s", app.Spec.TenantRef.Name, app.Namespace))
 	}
 	if err != nil {
 		return err
@@ -53,9 +52,8 @@ func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appS
 		if ready != nil {
 			msg += ": " + ready.Message
 		}
-		setCondition(&app.Status.Conditions, app.Generation, v1.ServicePrincipalReadyCondition, metav1.ConditionFalse, v1.DependencyNotReadyReason, msg)
 		// The tenant's status change triggers the next reconcile through the watch.
-		return &stepFailure{outcome: outcome{reason: v1.DependencyNotReadyReason, message: msg, retryAfter: r.PollInterval}, err: errors.New(msg)}
+		return failWith(v1.TenantReadyCondition, outcome{reason: v1.DependencyNotReadyReason, message: msg, retryAfter: r.PollInterval}, errors.New(msg))
 	}
 	release, ok := r.Graph.slots.tryAcquire(tenant.UID)
 	if !ok {
@@ -64,7 +62,7 @@ func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appS
 	s.release = release
 	gc, err := r.Graph.tenantClient(ctx, r.Client, r.APIReader, tenant)
 	if err != nil {
-		return r.fail(s, v1.ServicePrincipalReadyCondition, err, "")
+		return s.fail(v1.TenantReadyCondition, err, "")
 	}
 	s.graph = gc
 	created := apimeta.FindStatusCondition(app.Status.Conditions, v1.ServicePrincipalReadyCondition)

@@ -22,9 +22,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apimeta "k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/graph"
 )
 
 // ScimTenantReconciler checks that the operator can sign in to a tenant's Graph.
@@ -41,6 +42,7 @@ type ScimTenantReconciler struct {
 	client.Client
 	// APIReader reads the reconciled object and Secrets from the API server, uncached.
 	APIReader client.Reader
+	Recorder  events.EventRecorder
 	Graph     GraphConfig
 	// PollInterval is how often working credentials are checked again (they can expire or be revoked).
 	PollInterval time.Duration
@@ -52,13 +54,16 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	tenant := &v1.ScimTenant{}
 	// From the API server, for the same reason as ScimApplications: status must not go stale.
 	if err := r.APIReader.Get(ctx, req.NamespacedName, tenant); err != nil {
+		if apierrors.IsNotFound(err) {
+			forgetObjectMetrics(kindTenant, req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	base := tenant.DeepCopy()
+	var failure *outcome
 	defer func() {
-		retErr = errors.Join(retErr, r.patchStatus(ctx, base, tenant, retErr))
+		retErr = errors.Join(retErr, r.patchStatus(ctx, base, tenant, failure, retErr))
 	}()
-
 	graphCtx, cancel := r.Graph.graphContext(ctx)
 	defer cancel()
 	gc, err := r.Graph.tenantClient(graphCtx, r.Client, r.APIReader, tenant)
@@ -66,48 +71,13 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		err = gc.Ping(graphCtx)
 	}
 	if err != nil {
-		o := classify(err, "Application.ReadWrite.OwnedBy", false)
-		// Throttling says nothing about the credentials: a tenant that was Ready stays Ready, so its
-		// applications do not stop.
-		if o.reason != v1.ThrottledReason || !apimeta.IsStatusConditionTrue(tenant.Status.Conditions, v1.CredentialsReadyCondition) {
-			r.setReady(tenant, metav1.ConditionFalse, o.reason, o.message)
-		}
-		log.FromContext(ctx).V(1).Info("Tenant credentials not ready", "reason", o.reason, "message", o.message)
-		switch {
-		case o.retryAfter > 0:
-			return ctrl.Result{RequeueAfter: o.retryAfter}, nil
-		case o.stalled:
-			setCondition(&tenant.Status.Conditions, tenant.Generation, v1.StalledCondition, metav1.ConditionTrue, o.reason, o.message)
-			// Secret and spec changes trigger a reconcile; poll for changes made in Entra.
-			return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
-		}
-		apimeta.RemoveStatusCondition(&tenant.Status.Conditions, v1.StalledCondition)
-		return ctrl.Result{}, err
+		o := classify(err, graph.PermissionApplicationOwnedBy, false)
+		failure = &o
+		logFailure(ctx, tenant, v1.CredentialsReadyCondition, o)
+		// Secret and spec changes trigger a reconcile; a stalled tenant polls for changes made in Entra.
+		return requeue(o, err, r.PollInterval)
 	}
-	apimeta.RemoveStatusCondition(&tenant.Status.Conditions, v1.StalledCondition)
-	r.setReady(tenant, metav1.ConditionTrue, v1.SucceededReason, "signed in to Microsoft Graph")
 	return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
-}
-
-func (r *ScimTenantReconciler) setReady(tenant *v1.ScimTenant, status metav1.ConditionStatus, reason, message string) {
-	for _, t := range []string{v1.CredentialsReadyCondition, v1.ReadyCondition} {
-		setCondition(&tenant.Status.Conditions, tenant.Generation, t, status, reason, message)
-	}
-	if status == metav1.ConditionTrue || reason == v1.InvalidCredentialsReason || reason == v1.ForbiddenReason ||
-		reason == v1.SecretNotFoundReason || reason == v1.SecretKeyNotFoundReason ||
-		reason == v1.EndpointNotAllowedReason || reason == v1.AudienceNotAllowedReason {
-		tenant.Status.ObservedGeneration = tenant.Generation
-	}
-}
-
-func (r *ScimTenantReconciler) patchStatus(ctx context.Context, base, tenant *v1.ScimTenant, reconcileErr error) error {
-	if reconcileErr == nil {
-		tenant.Status.ObservedGeneration = tenant.Generation
-	}
-	if equalStatus(base.Status, tenant.Status) {
-		return nil
-	}
-	return client.IgnoreNotFound(r.Status().Patch(ctx, tenant, client.MergeFrom(base)))
 }
 
 // SetupWithManager registers the controller; Secret changes reach the tenants that reference them

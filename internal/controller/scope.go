@@ -20,17 +20,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
-	apimeta "k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/graph"
 )
 
-// appScope carries what the steps of one reconcile learn and share.
+// appScope carries what the steps of one reconcile learn and share. The steps write no
+// conditions: they record what they found here, and scimapplication_status.go turns that into
+// conditions, each from one function.
 type appScope struct {
 	app    *v1.ScimApplication
 	tenant *v1.ScimTenant
@@ -42,13 +44,33 @@ type appScope struct {
 	recentlyCreated bool
 	// release gives back the tenant slot reconcileTenant took.
 	release func()
+
+	// failure is the step failure that ended the reconcile, if a step reported one.
+	failure *stepFailure
+	// principal is the service principal the step resolved in this pass (nil when the one in status
+	// was taken as is), and principalCreated whether the step created it, as principalName.
+	principal        *graph.ServicePrincipal
+	principalCreated bool
+	principalName    string
+	// jobSettled is true once reconcileJobState put the job in the state the spec asks for.
+	jobSettled bool
+	// credentialsSaved is true when this pass saved the Tenant URL and Secret Token in Entra.
+	credentialsSaved bool
+	// mappingsInPlace, assignmentsSynced and healthChecked are true when their step completed.
+	mappingsInPlace   bool
+	assignmentsSynced bool
+	healthChecked     bool
 }
 
-// appStep is one sub-reconciler. It sets its own condition; an error stops the reconcile.
+// appStep is one sub-reconciler. It records what it found in the scope; it fails only through
+// fail or stall (a problem it reports on its condition) or with an error of the Kubernetes API,
+// which is retried with backoff and reported nowhere but the log.
 type appStep func(ctx context.Context, s *appScope) error
 
-// stepFailure carries the retry plan of a failed step to Reconcile.
+// stepFailure is how a step fails: the condition it reports on, with a reason, a message and a
+// retry plan. Build it only through fail, stall or failWith.
 type stepFailure struct {
+	condition string
 	outcome
 	err error
 }
@@ -56,54 +78,69 @@ type stepFailure struct {
 func (f *stepFailure) Error() string { return f.err.Error() }
 func (f *stepFailure) Unwrap() error { return f.err }
 
+// fail reports err on condition, classified (Graph, configuration or Secret error) into a reason
+// and a retry plan. permission names the Graph application permission the call needs, for a 403.
+func (s *appScope) fail(condition string, err error, permission string) error {
+	return failWith(condition, classify(err, permission, s.recentlyCreated), err)
+}
+
+// stall reports a problem only a change of the spec, a Secret or Entra fixes: the object is marked
+// Stalled and polled slowly.
+func stall(condition, reason, message string) error {
+	return failWith(condition, outcome{reason: reason, message: message, stalled: true}, errors.New(message))
+}
+
+// failWith reports a failure whose retry plan the step decides itself.
+func failWith(condition string, o outcome, err error) error {
+	return &stepFailure{condition: condition, outcome: o, err: err}
+}
+
+// runSteps runs the steps in order until one fails; a step failure is kept in the scope for the
+// status.
 func (r *ScimApplicationReconciler) runSteps(ctx context.Context, s *appScope, steps []appStep) error {
 	for _, step := range steps {
 		if err := step(ctx, s); err != nil {
+			if failure, ok := errors.AsType[*stepFailure](err); ok {
+				s.failure = failure
+			}
 			return err
 		}
 	}
 	return nil
 }
 
-// result turns the steps' outcome into a requeue plan: poll slowly in steady state and on
-// configuration errors, wait as Entra asks when throttled, back off on other errors.
-func (r *ScimApplicationReconciler) result(ctx context.Context, app *v1.ScimApplication, err error) (ctrl.Result, error) {
-	var failure *stepFailure
-	if errors.Is(err, errCreatedApplication) {
+// result turns the steps' outcome into a requeue plan.
+func (r *ScimApplicationReconciler) result(ctx context.Context, s *appScope, err error) (ctrl.Result, error) {
+	switch {
+	case errors.Is(err, errCreatedApplication):
 		return ctrl.Result{RequeueAfter: replicationRetry}, nil // the annotation's event usually comes first
-	}
-	if errors.Is(err, errTenantBusy) {
+	case errors.Is(err, errTenantBusy):
 		return ctrl.Result{RequeueAfter: jitter(tenantBusyRetry)}, nil
-	}
-	if err == nil {
-		app.Status.ObservedGeneration = app.Generation
+	case err == nil:
 		return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
-	}
-	if !errors.As(err, &failure) {
+	case s.failure == nil:
 		return ctrl.Result{}, err
 	}
-	log.FromContext(ctx).V(1).Info("Reconcile step failed", "reason", failure.reason, "message", failure.message)
-	if !failure.stalled {
-		apimeta.RemoveStatusCondition(&app.Status.Conditions, v1.StalledCondition)
-	}
+	logFailure(ctx, s.app, s.failure.condition, s.failure.outcome)
+	return requeue(s.failure.outcome, s.failure.err, r.PollInterval)
+}
+
+// requeue is the retry plan of a failure, the same for both controllers: wait as Entra asks when
+// throttled or replicating, poll slowly when stalled (a watch brings the fix sooner), else back
+// off through the work queue.
+func requeue(o outcome, err error, pollInterval time.Duration) (ctrl.Result, error) {
 	switch {
-	case failure.retryAfter > 0:
-		return ctrl.Result{RequeueAfter: failure.retryAfter}, nil
-	case failure.stalled:
-		setCondition(&app.Status.Conditions, app.Generation, v1.StalledCondition, metav1.ConditionTrue, failure.reason, failure.message)
-		app.Status.ObservedGeneration = app.Generation
-		return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
+	case o.retryAfter > 0:
+		return ctrl.Result{RequeueAfter: o.retryAfter}, nil
+	case o.stalled:
+		return ctrl.Result{RequeueAfter: jitter(pollInterval)}, nil
 	}
-	return ctrl.Result{}, failure.err
+	return ctrl.Result{}, err
 }
 
-// fail sets a step's condition from its error and returns the error Reconcile acts on.
-func (r *ScimApplicationReconciler) fail(s *appScope, conditionType string, err error, permission string) error {
-	o := classify(err, permission, s.recentlyCreated)
-	setCondition(&s.app.Status.Conditions, s.app.Generation, conditionType, metav1.ConditionFalse, o.reason, o.message)
-	return &stepFailure{outcome: o, err: err}
-}
-
-func (r *ScimApplicationReconciler) succeed(s *appScope, conditionType, reason, message string) {
-	setCondition(&s.app.Status.Conditions, s.app.Generation, conditionType, metav1.ConditionTrue, reason, message)
+// logFailure logs a failure at the default level. Its message comes from Graph, the spec or a
+// Secret's name and key, never from a credential or token value.
+func logFailure(ctx context.Context, obj client.Object, condition string, o outcome) {
+	log.FromContext(ctx).Info("Reconcile failed", "kind", kindOf(obj), "condition", condition,
+		"reason", o.reason, "message", o.message, "stalled", o.stalled, "retryAfter", o.retryAfter)
 }

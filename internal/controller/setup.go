@@ -119,6 +119,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, factory graph.Factory, opts Op
 	}
 	tenants := &ScimTenantReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Graph: graphConfig, PollInterval: opts.PollInterval,
+		Recorder: mgr.GetEventRecorder("scimtenant-controller"),
 	}
 	if err := tenants.SetupWithManager(mgr, opts.MaxConcurrentReconciles); err != nil {
 		return fmt.Errorf("set up the ScimTenant controller: %w", err)

@@ -69,6 +69,8 @@ var (
 	sim       *simulator.Simulator
 	simServer *httptest.Server
 	scimBase  string
+	// metricsURL is the manager's /metrics, served over plain HTTP.
+	metricsURL string
 
 	userAnna = simulator.User{ID: "11111111-1111-4111-8111-111111111111", UserPrincipalName: "anna@bank.dk", DisplayName: "Anna Jensen", GivenName: "Anna", Surname: "Jensen", OfficeLocation: "Strandvejen 1"}
 	userBo   = simulator.User{ID: "22222222-2222-4222-8222-222222222222", UserPrincipalName: "bo@bank.dk", DisplayName: "Bo Nielsen", GivenName: "Bo", Surname: "Nielsen", OfficeLocation: "Strandvejen 1"}
@@ -123,9 +125,15 @@ func run(m *testing.M) (int, error) {
 	}
 	defer func() { _ = os.Remove(caFile) }()
 
+	// The metrics server listens on a free loopback port, so that tests can scrape it over HTTP.
+	metricsAddr, err := freeLoopbackAddress()
+	if err != nil {
+		return 0, err
+	}
+	metricsURL = "http://" + metricsAddr + "/metrics"
 	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
 		Scheme:                 cluster.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
+		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress: "0",
 	})
 	if err != nil {
@@ -161,6 +169,17 @@ func run(m *testing.M) (int, error) {
 	code := m.Run()
 	cancel()
 	return code, <-mgrDone
+}
+
+// freeLoopbackAddress finds a free port on 127.0.0.1 for a server that takes an address, not a
+// listener.
+func freeLoopbackAddress() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().String(), nil
 }
 
 // newNamespace gives a test its own namespace.

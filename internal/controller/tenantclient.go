@@ -19,7 +19,9 @@ package controller
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"slices"
@@ -192,6 +194,7 @@ func (g GraphConfig) tenantClient(ctx context.Context, c client.Client, reader c
 	if err != nil {
 		return nil, err
 	}
+	endpoints.ObserveRequest = graphObserver(tenant)
 	creds := graph.Credentials{TenantID: tenant.Spec.TenantID, ClientID: tenant.Spec.ClientID}
 	version := ""
 	switch cred := tenant.Spec.Credentials; {
@@ -207,6 +210,7 @@ func (g GraphConfig) tenantClient(ctx context.Context, c client.Client, reader c
 			return nil, err
 		}
 		creds.ClientCertificatePEM, version = value, rv
+		exportCertificateExpiry(tenant, value)
 	case cred.WorkloadIdentity != nil:
 		audience, err := g.audience(*cred.WorkloadIdentity)
 		if err != nil {
@@ -220,6 +224,24 @@ func (g GraphConfig) tenantClient(ctx context.Context, c client.Client, reader c
 	// client and its token.
 	key := fmt.Sprintf("%s/%d/%s", tenant.UID, tenant.Generation, version)
 	return g.Factory.ForTenant(ctx, key, creds, endpoints)
+}
+
+// exportCertificateExpiry exports when the first certificate of a client certificate PEM expires.
+// A PEM that does not parse exports nothing: signing in reports it.
+func exportCertificateExpiry(tenant *v1.ScimTenant, pemBytes []byte) {
+	for rest := pemBytes; ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			return
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		if cert, err := x509.ParseCertificate(block.Bytes); err == nil {
+			credentialExpiry.WithLabelValues(tenant.Namespace, tenant.Name).Set(float64(cert.NotAfter.Unix()))
+		}
+		return
+	}
 }
 
 // serviceAccountToken requests short-lived tokens for a service account, as the projected token

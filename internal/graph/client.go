@@ -127,6 +127,7 @@ const (
 
 	JobCodeNotConfigured = "NotConfigured"
 	JobCodeNotRun        = "NotRun"
+	JobCodeActive        = "Active"
 	JobCodePaused        = "Paused"
 	JobCodeQuarantine    = "Quarantine"
 
@@ -236,6 +237,10 @@ type Endpoints struct {
 	RootCAs *x509.CertPool
 	// Transport, when set, carries every request (tests); it overrides RootCAs.
 	Transport http.RoundTripper
+	// ObserveRequest, when set, is called once per answer of Graph (every attempt, retries
+	// included) with the method, the status code (0 when no answer came) and whether Graph asked
+	// to slow down (429 or 503 with Retry-After). The operator counts requests per tenant with it.
+	ObserveRequest func(method string, code int, throttled bool)
 }
 
 // Factory builds Clients. Implementations cache them per tenant and credential version.

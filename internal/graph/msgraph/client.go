@@ -103,7 +103,7 @@ func newClient(creds graph.Credentials, endpoints graph.Endpoints, o options) (*
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	httpClient := &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(transport, middlewares(o)...),
+		Transport: khttp.NewCustomTransportWithParentTransport(observed(transport, endpoints.ObserveRequest), middlewares(o)...),
 		// kiota's RedirectHandler follows redirects itself.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		// No overall timeout: each attempt is bounded (WithTimeout), the call by the caller's

@@ -137,6 +137,32 @@ func baseTransport(e graph.Endpoints) (rt http.RoundTripper, owned bool) {
 	return t, true
 }
 
+// observed reports every answer of next to observe; it sits under the retry handler, so each
+// attempt counts.
+func observed(next http.RoundTripper, observe func(method string, code int, throttled bool)) http.RoundTripper {
+	if observe == nil {
+		return next
+	}
+	return observingTransport{next: next, observe: observe}
+}
+
+type observingTransport struct {
+	next    http.RoundTripper
+	observe func(method string, code int, throttled bool)
+}
+
+func (t observingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || resp == nil {
+		t.observe(req.Method, 0, false)
+		return resp, err
+	}
+	throttled := (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) &&
+		resp.Header.Get("Retry-After") != ""
+	t.observe(req.Method, resp.StatusCode, throttled)
+	return resp, nil
+}
+
 // credential builds the azidentity credential for creds; no network I/O happens here.
 func credential(creds graph.Credentials, endpoints resolvedEndpoints, transport http.RoundTripper, o options) (azcore.TokenCredential, error) {
 	if creds.TenantID == "" || creds.ClientID == "" {
