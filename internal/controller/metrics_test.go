@@ -37,6 +37,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/graph/simulator"
 )
 
 // sample is one series of a scrape.
@@ -133,6 +134,9 @@ func TestMetricsAreScraped(t *testing.T) {
 
 	notAfter := time.Now().Add(90 * 24 * time.Hour).Truncate(time.Second)
 	certTenant := createCertificateTenant(t, ns, "cert-bank", notAfter)
+	// The client secret's expiry comes from Graph, where the app registration lists its secrets.
+	secretEnds := time.Now().Add(30 * 24 * time.Hour).Truncate(time.Second)
+	sim.RegisterAppRegistration(clientID, "scim-operator", simulator.PasswordCredential{Hint: clientSecret[:3], EndDateTime: secretEnds})
 
 	appSeries := map[string]string{"namespace": ns, "name": app.Name}
 	tenantSeries := map[string]string{"tenant_namespace": ns, "tenant": "bank"}
@@ -158,6 +162,8 @@ func TestMetricsAreScraped(t *testing.T) {
 		{"scim_operator_graph_throttled_total", []string{"tenant_namespace", "tenant"}, tenantSeries, positive},
 		{"scim_operator_tenant_credential_expiry_timestamp_seconds", []string{"namespace", "name"},
 			map[string]string{"namespace": ns, "name": certTenant.Name}, equals(float64(notAfter.Unix()))},
+		{"scim_operator_tenant_credential_expiry_timestamp_seconds", nil,
+			map[string]string{"namespace": ns, "name": "bank"}, equals(float64(secretEnds.Unix()))},
 		{"scim_requests_total", []string{"application", "operation", "code"}, nil, positive},
 		{"scim_request_duration_seconds_count", []string{"application", "operation"}, nil, positive},
 		{"controller_runtime_reconcile_total", []string{"controller", "result"},

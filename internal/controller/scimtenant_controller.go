@@ -77,7 +77,35 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		// Secret and spec changes trigger a reconcile; a stalled tenant polls for changes made in Entra.
 		return requeue(o, err, r.PollInterval)
 	}
+	exportClientSecretExpiry(graphCtx, tenant, gc)
 	return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
+}
+
+// exportClientSecretExpiry exports when the tenant's client secret expires, read from its app
+// registration. Reading needs a permission that covers the registration's own application object;
+// without it the expiry is unknown and nothing else changes. A certificate's expiry is exported
+// when it is read (tenantClient); workload identity has none.
+func exportClientSecretExpiry(ctx context.Context, tenant *v1.ScimTenant, gc graph.Client) {
+	cred := tenant.Spec.Credentials
+	if cred.ClientCertificate != nil {
+		return
+	}
+	if cred.ClientSecret == nil {
+		credentialExpiry.DeleteLabelValues(tenant.Namespace, tenant.Name)
+		return
+	}
+	expiry, ok, err := gc.ClientSecretExpiry(ctx)
+	switch {
+	case err != nil:
+		log.FromContext(ctx).V(1).Info("Cannot read the client secret's expiry from the app registration", "error", err.Error())
+		if graph.IsForbidden(err) || graph.IsNotFound(err) {
+			credentialExpiry.DeleteLabelValues(tenant.Namespace, tenant.Name)
+		}
+	case ok:
+		credentialExpiry.WithLabelValues(tenant.Namespace, tenant.Name).Set(float64(expiry.Unix()))
+	default:
+		credentialExpiry.DeleteLabelValues(tenant.Namespace, tenant.Name)
+	}
 }
 
 // SetupWithManager registers the controller; Secret changes reach the tenants that reference them

@@ -54,6 +54,11 @@ type Client interface {
 	FindTaggedApplication(ctx context.Context, displayName, tag string) (*ServicePrincipal, error)
 	// GetServicePrincipal reads a service principal with its application's object ID.
 	GetServicePrincipal(ctx context.Context, servicePrincipalID string) (*ServicePrincipal, error)
+	// ClientSecretExpiry reads, from the app registration's own application object, when the client
+	// secret this client signs in with expires (matched by Graph's hint, the secret's first
+	// characters). ok is false when the client signs in otherwise or no secret matches; reading needs
+	// a permission that covers the operator's own application object.
+	ClientSecretExpiry(ctx context.Context) (expiry time.Time, ok bool, err error)
 	// DeleteApplication deletes an application; Entra removes its service principal, jobs, secrets
 	// and assignments with it.
 	DeleteApplication(ctx context.Context, applicationObjectID string) error

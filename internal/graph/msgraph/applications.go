@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/applicationtemplates"
@@ -172,4 +173,46 @@ func (c *Client) servicePrincipalOfApplication(ctx context.Context, applicationO
 	// The application exists without its service principal (not replicated yet, or deleted).
 	return nil, &graph.Error{StatusCode: http.StatusNotFound, Code: "Request_ResourceNotFound",
 		Message: "the service principal of application " + applicationObjectID + " was not found"}
+}
+
+// secretHintLength is how many leading characters of a client secret Graph shows as its hint.
+const secretHintLength = 3
+
+func secretHint(secret string) string {
+	if len(secret) < secretHintLength {
+		return ""
+	}
+	return secret[:secretHintLength]
+}
+
+// ClientSecretExpiry finds the client's own app registration by its appId and returns the earliest
+// expiry among its client secrets whose hint matches the secret the client signs in with.
+func (c *Client) ClientSecretExpiry(ctx context.Context) (time.Time, bool, error) {
+	if c.secretHint == "" || c.clientID == "" {
+		return time.Time{}, false, nil
+	}
+	ri := c.rawRequest(abs.GET, "{+baseurl}/applications{?%24filter,%24select}", nil)
+	ri.QueryParameters["%24filter"] = "appId eq '" + quote(c.clientID) + "'"
+	ri.QueryParameters["%24select"] = "id,passwordCredentials"
+	res, err := c.adapter.Send(ctx, ri, models.CreateApplicationCollectionResponseFromDiscriminatorValue, errorMappings)
+	if err != nil {
+		return time.Time{}, false, mapError("read client secret expiry", err)
+	}
+	list, ok := res.(models.ApplicationCollectionResponseable)
+	if !ok {
+		return time.Time{}, false, fmt.Errorf("read client secret expiry: unexpected answer %T", res)
+	}
+	var earliest time.Time
+	for _, app := range list.GetValue() {
+		for _, pc := range app.GetPasswordCredentials() {
+			end := pc.GetEndDateTime()
+			if deref(pc.GetHint()) != c.secretHint || end == nil {
+				continue
+			}
+			if earliest.IsZero() || end.Before(earliest) {
+				earliest = *end
+			}
+		}
+	}
+	return earliest, !earliest.IsZero(), nil
 }

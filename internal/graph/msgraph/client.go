@@ -71,6 +71,9 @@ type Client struct {
 	provisioning      *auditlogs.ProvisioningRequestBuilder
 	transport         http.RoundTripper
 	ownsTransport     bool
+	// clientID and secretHint find the client secret the client signs in with among its app
+	// registration's (secretHint is empty for other credentials).
+	clientID, secretHint string
 }
 
 var _ graph.Client = (*Client)(nil)
@@ -125,6 +128,8 @@ func newClient(creds graph.Credentials, endpoints graph.Endpoints, o options) (*
 		provisioning:      auditlogs.NewProvisioningRequestBuilderInternal(params(), adapter),
 		transport:         transport,
 		ownsTransport:     owned,
+		clientID:          creds.ClientID,
+		secretHint:        secretHint(creds.ClientSecret),
 	}, nil
 }
 

@@ -30,6 +30,24 @@ type application struct {
 	id, appID, displayName, templateID string
 	servicePrincipalID                 string
 	tags                               []string
+	passwordCredentials                []PasswordCredential
+}
+
+// PasswordCredential is a client secret of an app registration as Graph lists it: a hint (the
+// secret's first three characters) and its expiry; Graph never returns the secret itself.
+type PasswordCredential struct {
+	Hint        string
+	EndDateTime time.Time
+}
+
+// RegisterAppRegistration adds the application object of an app registration, e.g. the operator's
+// own, with its client secrets, so that it can read their expiry from Graph.
+func (s *Simulator) RegisterAppRegistration(appID, displayName string, secrets ...PasswordCredential) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	app := &application{id: s.newGUIDLocked(), appID: appID, displayName: displayName, passwordCredentials: secrets}
+	s.applications[app.id] = app
+	s.applicationOrder = append(s.applicationOrder, app.id)
 }
 
 // servicePrincipal holds the enterprise app and everything hanging off it: the
@@ -57,12 +75,21 @@ func (a *application) toJSON() map[string]any {
 		"signInAudience":        "AzureADMyOrg",
 		"appRoles":              nonGalleryAppRoles(),
 		"tags":                  append([]string{}, a.tags...),
+		"passwordCredentials":   passwordCredentialsJSON(a.passwordCredentials),
 		"deletedDateTime":       nil,
 		"createdDateTime":       formatTime(a.createdAt),
 		"web": map[string]any{
 			"homePageUrl": "https://account.activedirectory.windowsazure.com:444/applications/default.aspx?metadata=customappsso|ISV9.1|primary|z",
 		},
 	}
+}
+
+func passwordCredentialsJSON(credentials []PasswordCredential) []map[string]any {
+	out := make([]map[string]any, 0, len(credentials))
+	for _, c := range credentials {
+		out = append(out, map[string]any{"hint": c.Hint, "endDateTime": c.EndDateTime.UTC().Format(time.RFC3339), "secretText": nil})
+	}
+	return out
 }
 
 func (s *Simulator) servicePrincipalJSON(sp *servicePrincipal) map[string]any {
