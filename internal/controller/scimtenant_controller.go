@@ -77,7 +77,12 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		// Secret and spec changes trigger a reconcile; a stalled tenant polls for changes made in Entra.
 		return requeue(o, err, r.PollInterval)
 	}
-	exportClientSecretExpiry(graphCtx, tenant, gc)
+	// The expiry read takes one of the tenant's Graph slots, like an application's reconcile, so that
+	// a slow Graph holds no more of the operator's calls; when all are taken it waits for the next poll.
+	if release, ok := r.Graph.slots.tryAcquire(tenant.UID); ok {
+		exportClientSecretExpiry(graphCtx, tenant, gc)
+		release()
+	}
 	return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
 }
 
