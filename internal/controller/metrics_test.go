@@ -33,7 +33,6 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
@@ -220,15 +219,12 @@ func createCertificateTenant(t *testing.T, ns, name string, notAfter time.Time) 
 	}
 	pemBytes := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-cert"}, Data: map[string][]byte{"tls.pem": pemBytes}}
-	if err := k8s.Create(t.Context(), secret); err != nil {
-		t.Fatalf("create secret: %v", err)
-	}
+	createSecret(t, ns, name+"-cert", "tls.pem", string(pemBytes))
 	tenant := &v1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: v1.ScimTenantSpec{
 			Environment: v1.EnvironmentTest, TenantID: tenantID, ClientID: clientID,
-			Credentials: v1.TenantCredentials{ClientCertificate: &v1.SecretKeySelector{Name: secret.Name, Key: "tls.pem"}},
+			Credentials: v1.TenantCredentials{ClientCertificate: &v1.SecretKeySelector{Name: name + "-cert", Key: "tls.pem"}},
 		},
 	}
 	simulatorCloud(simServer)(tenant)
