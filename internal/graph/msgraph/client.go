@@ -17,7 +17,7 @@ limitations under the License.
 // Package msgraph implements graph.Client and graph.Factory with msgraph-sdk-go and azidentity.
 // It is the only package of the operator that imports them.
 //
-// To keep compile time and memory sane (graph-sync.md §10.8) it never imports the SDK's root
+// To keep compile time and memory sane (docs/graph.md §10.8) it never imports the SDK's root
 // package nor its users/groups request builders: the adapter is built from msgraph-sdk-go-core,
 // the request builders of serviceprincipals, applicationtemplates and auditlogs are created
 // with their Internal constructors and a "baseurl" path parameter (§10.5-7), the JSON and text
@@ -312,7 +312,7 @@ func (c *Client) RestartJob(ctx context.Context, servicePrincipalID, jobID, rese
 	body := serviceprincipals.NewItemSynchronizationJobsItemRestartPostRequestBody()
 	criteria := models.NewSynchronizationJobRestartCriteria()
 	if strings.TrimSpace(resetScope) != "" {
-		// The SDK's flags parser splits on "," without trimming (graph-sync.md §10.5-2).
+		// The SDK's flags parser splits on "," without trimming (docs/graph.md §10.5-2).
 		normalized := strings.Join(strings.Fields(strings.ReplaceAll(resetScope, ",", " ")), ",")
 		parsed, _ := models.ParseSynchronizationJobRestartScope(normalized)
 		scope, ok := parsed.(*models.SynchronizationJobRestartScope)
@@ -361,7 +361,7 @@ func (c *Client) PutSecrets(ctx context.Context, servicePrincipalID string, secr
 }
 
 // GetSecrets reads the secret set as raw JSON (the SDK has no GET for it and its enum would lose
-// unknown keys, graph-sync.md §10.4). Entra masks secret values as "*".
+// unknown keys, docs/graph.md §10.4). Entra masks secret values as "*".
 func (c *Client) GetSecrets(ctx context.Context, servicePrincipalID string) ([]graph.Secret, error) {
 	if err := requireIDs("get synchronization secrets", servicePrincipalID); err != nil {
 		return nil, err
@@ -418,7 +418,7 @@ func (c *Client) GetSchema(ctx context.Context, servicePrincipalID, jobID string
 }
 
 // PutSchema replaces the job's schema with PUT, sending schema byte for byte: the SDK only
-// generates PATCH, which Graph answers with 404 (graph-sync.md §5.4, §10.3).
+// generates PATCH, which Graph answers with 404 (docs/graph.md §5.4, §10.3).
 func (c *Client) PutSchema(ctx context.Context, servicePrincipalID, jobID string, schema json.RawMessage) error {
 	if err := requireIDs("put synchronization schema", servicePrincipalID, jobID); err != nil {
 		return err
@@ -436,7 +436,7 @@ func (c *Client) PutSchema(ctx context.Context, servicePrincipalID, jobID string
 }
 
 // ProvisionOnDemand provisions one user now. Graph answers a key/value pair whose strings are
-// JSON documents (graph-sync.md §6); they are decoded into the result.
+// JSON documents (docs/graph.md §6); they are decoded into the result.
 func (c *Client) ProvisionOnDemand(ctx context.Context, servicePrincipalID, jobID, ruleID, userObjectID string) (*graph.OnDemandResult, error) {
 	if err := requireIDs("provision on demand", servicePrincipalID, jobID, ruleID, userObjectID); err != nil {
 		return nil, err
