@@ -80,7 +80,7 @@ func render(chartYAML, valuesYAML []byte) ([]byte, error) {
 		Name, Description, Version, AppVersion, KubeVersion string
 	}
 	if err := yaml.Unmarshal(chartYAML, &chart); err != nil {
-		return nil, fmt.Errorf("Chart.yaml: %w", err)
+		return nil, fmt.Errorf("read Chart.yaml: %w", err)
 	}
 	values, err := documentedValues(valuesYAML)
 	if err != nil {

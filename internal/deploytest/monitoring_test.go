@@ -34,11 +34,11 @@ import (
 // target a container port they have; the bearer token Secret must be in the render, in the monitor's
 // namespace; with TLS verification on, the CA Secret must come from a Certificate in the render whose
 // DNS names include serverName and whose Secret the Deployment mounts. Namespaced objects without a
-// namespace are in defaultNamespace.
-func scrapeProblems(objs []*unstructured.Unstructured, defaultNamespace string) []string {
+// namespace are in the installers' namespace.
+func scrapeProblems(objs []*unstructured.Unstructured) []string {
 	nsOf := func(o *unstructured.Unstructured) string {
 		if o.GetNamespace() == "" {
-			return defaultNamespace
+			return namespace
 		}
 		return o.GetNamespace()
 	}
@@ -199,7 +199,7 @@ func TestServiceMonitorScrapes(t *testing.T) {
 		objs := mustTemplate(g, t.Context(), "--values", valuesFile("production"))
 		g.Expect(find(objs, "ServiceMonitor")).To(HaveLen(1))
 		g.Expect(find(objs, "PrometheusRule")).To(HaveLen(1))
-		g.Expect(scrapeProblems(objs, namespace)).To(BeEmpty())
+		g.Expect(scrapeProblems(objs)).To(BeEmpty())
 	})
 	t.Run("chart with own CA Secret and monitor namespace", func(t *testing.T) {
 		g := NewWithT(t)
@@ -211,7 +211,7 @@ func TestServiceMonitorScrapes(t *testing.T) {
 			"--set", "metrics.serviceMonitor.caSecret.key=ca.crt")
 		// No Certificate in this render: the CA comes from outside, so only the selector, port and token
 		// can be checked.
-		problems := scrapeProblems(objs, namespace)
+		problems := scrapeProblems(objs)
 		g.Expect(problems).To(ConsistOf(ContainSubstring("no Certificate in the render writes the CA Secret monitoring/metrics-ca")))
 		sm := find(objs, "ServiceMonitor")[0]
 		g.Expect(sm.GetNamespace()).To(Equal("monitoring"))
@@ -220,7 +220,7 @@ func TestServiceMonitorScrapes(t *testing.T) {
 	t.Run("kustomize", func(t *testing.T) {
 		g := NewWithT(t)
 		objs := kustomizeBuild(g, t.Context(), prometheusOverlay(t))
-		g.Expect(scrapeProblems(objs, namespace)).To(BeEmpty())
+		g.Expect(scrapeProblems(objs)).To(BeEmpty())
 		var monitoring []*unstructured.Unstructured
 		for _, kind := range []string{"ServiceMonitor", "PrometheusRule", "Certificate", "Issuer", "ServiceAccount", "Secret", "ClusterRoleBinding", "Deployment"} {
 			monitoring = append(monitoring, find(objs, kind)...)
@@ -233,6 +233,6 @@ func TestServiceMonitorScrapes(t *testing.T) {
 		sm := find(objs, "ServiceMonitor")[0]
 		g.Expect(unstructured.SetNestedStringMap(sm.Object, map[string]string{"control-plane": "controller-manager"},
 			"spec", "selector", "matchLabels")).To(Succeed())
-		g.Expect(scrapeProblems(objs, namespace)).To(ContainElement(ContainSubstring("no Service in")))
+		g.Expect(scrapeProblems(objs)).To(ContainElement(ContainSubstring("no Service in")))
 	})
 }

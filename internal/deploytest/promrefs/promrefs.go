@@ -31,6 +31,9 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// nameLabel is the label that holds a series' metric name.
+const nameLabel = "__name__"
+
 // Matcher is one label matcher of a selector, e.g. code=~"5..".
 type Matcher struct {
 	Label, Op, Value string
@@ -65,7 +68,7 @@ func (r Refs) Labels() []string {
 	out := slices.Clone(r.GroupingLabels)
 	for _, s := range r.Selectors {
 		for _, m := range s.Matchers {
-			if m.Label != "__name__" {
+			if m.Label != nameLabel {
 				out = append(out, m.Label)
 			}
 		}
@@ -108,47 +111,59 @@ func Parse(expr string) (Refs, error) {
 	}
 	var refs Refs
 	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		switch {
-		case t.kind == tokIdent && groupingKeywords[t.text]:
-			if i+1 < len(toks) && toks[i+1].text == "(" {
-				labels, end, err := identList(toks, i+1)
-				if err != nil {
-					return Refs{}, fmt.Errorf("%s: %w", t.text, err)
-				}
-				refs.GroupingLabels = append(refs.GroupingLabels, labels...)
-				i = end
-			}
-		case t.kind == tokIdent && notMetrics[t.text]:
-		case t.kind == tokIdent && i+1 < len(toks) && toks[i+1].text == "(":
-			// A function call.
-		case t.kind == tokIdent:
-			sel := Selector{Metric: t.text}
-			if i+1 < len(toks) && toks[i+1].text == "{" {
-				matchers, end, err := matcherList(toks, i+1)
-				if err != nil {
-					return Refs{}, fmt.Errorf("selector %s: %w", t.text, err)
-				}
-				sel.Matchers, i = matchers, end
-			}
-			refs.Selectors = append(refs.Selectors, sel)
-		case t.text == "{":
-			// A selector without a metric name: {__name__="x", ...}.
-			matchers, end, err := matcherList(toks, i)
-			if err != nil {
-				return Refs{}, err
-			}
-			sel := Selector{Matchers: matchers}
-			for _, m := range matchers {
-				if m.Label == "__name__" && m.Op == "=" {
-					sel.Metric = m.Value
-				}
-			}
-			refs.Selectors = append(refs.Selectors, sel)
-			i = end
+		if i, err = refs.add(toks, i); err != nil {
+			return Refs{}, err
 		}
 	}
 	return refs, nil
+}
+
+// add records what the token at toks[i] starts, and returns the index of its last token.
+func (refs *Refs) add(toks []token, i int) (int, error) {
+	t := toks[i]
+	followedBy := func(text string) bool { return i+1 < len(toks) && toks[i+1].text == text }
+	switch {
+	case t.kind == tokIdent && groupingKeywords[t.text]:
+		if !followedBy("(") {
+			return i, nil
+		}
+		labels, end, err := identList(toks, i+1)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", t.text, err)
+		}
+		refs.GroupingLabels = append(refs.GroupingLabels, labels...)
+		return end, nil
+	case t.kind == tokIdent && (notMetrics[t.text] || followedBy("(")):
+		return i, nil // a keyword, an operator, or a function call
+	case t.kind == tokIdent:
+		sel := Selector{Metric: t.text}
+		if !followedBy("{") {
+			refs.Selectors = append(refs.Selectors, sel)
+			return i, nil
+		}
+		matchers, end, err := matcherList(toks, i+1)
+		if err != nil {
+			return 0, fmt.Errorf("selector %s: %w", t.text, err)
+		}
+		sel.Matchers = matchers
+		refs.Selectors = append(refs.Selectors, sel)
+		return end, nil
+	case t.text == "{":
+		// A selector without a metric name: {__name__="x", ...}.
+		matchers, end, err := matcherList(toks, i)
+		if err != nil {
+			return 0, err
+		}
+		sel := Selector{Matchers: matchers}
+		for _, m := range matchers {
+			if m.Label == nameLabel && m.Op == "=" {
+				sel.Metric = m.Value
+			}
+		}
+		refs.Selectors = append(refs.Selectors, sel)
+		return end, nil
+	}
+	return i, nil
 }
 
 // identList reads "(a, b, ...)" starting at the "(" at toks[start]; it returns the names and the index
@@ -180,7 +195,7 @@ func matcherList(toks []token, start int) ([]Matcher, int, error) {
 		case toks[i].text == ",":
 		case toks[i].kind == tokString && (i+1 >= len(toks) || toks[i+1].kind != tokOp):
 			// A quoted metric name inside braces (Prometheus 3): {"metric.name"}.
-			matchers = append(matchers, Matcher{Label: "__name__", Op: "=", Value: toks[i].text})
+			matchers = append(matchers, Matcher{Label: nameLabel, Op: "=", Value: toks[i].text})
 		case toks[i].kind == tokIdent || toks[i].kind == tokString:
 			// A label name (quoted names are allowed since Prometheus 3), an operator, a string.
 			if i+2 >= len(toks) || toks[i+1].kind != tokOp || toks[i+2].kind != tokString {
@@ -218,58 +233,80 @@ type token struct {
 func tokenize(s string) ([]token, error) {
 	var toks []token
 	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			i++
-		case c == '#':
-			for i < len(s) && s[i] != '\n' {
-				i++
-			}
-		case c == '"' || c == '\'' || c == '`':
-			value, end, err := unquote(s, i)
-			if err != nil {
-				return nil, err
-			}
-			toks = append(toks, token{tokString, value})
-			i = end
-		case c == '[':
-			end := strings.IndexByte(s[i:], ']')
-			if end < 0 {
-				return nil, fmt.Errorf("unclosed [ at offset %d", i)
-			}
-			i += end + 1
-		case isIdentStart(c):
-			j := i + 1
-			for j < len(s) && isIdentPart(s[j]) {
-				j++
-			}
-			toks = append(toks, token{tokIdent, s[i:j]})
-			i = j
-		case c >= '0' && c <= '9' || c == '.':
-			j := i + 1
-			for j < len(s) && (isIdentPart(s[j]) || s[j] == '.' || (s[j] == '+' || s[j] == '-') && (s[j-1] == 'e' || s[j-1] == 'E')) {
-				j++
-			}
-			toks = append(toks, token{tokNumber, s[i:j]})
-			i = j
-		case strings.ContainsRune("(){},", rune(c)):
-			toks = append(toks, token{tokPunct, string(c)})
-			i++
-		default:
-			j := i + 1
-			for j < len(s) && strings.ContainsRune("=!~<>", rune(s[j])) && j-i < 2 {
-				j++
-			}
-			op := s[i:j]
-			if !strings.ContainsRune("=!~<>+-*/%^@:", rune(c)) {
-				return nil, fmt.Errorf("unexpected %q at offset %d", c, i)
-			}
-			toks = append(toks, token{tokOp, op})
-			i = j
+		tok, end, err := scan(s, i)
+		if err != nil {
+			return nil, err
 		}
+		if tok != nil {
+			toks = append(toks, *tok)
+		}
+		i = end
 	}
 	return toks, nil
+}
+
+// scan reads the token at s[i]: it returns it (nil for space, comments and ranges) and the offset
+// after it.
+func scan(s string, i int) (*token, int, error) {
+	if end, skipped, err := skip(s, i); skipped || err != nil {
+		return nil, end, err
+	}
+	c := s[i]
+	switch {
+	case c == '"' || c == '\'' || c == '`':
+		value, end, err := unquote(s, i)
+		return &token{tokString, value}, end, err
+	case isIdentStart(c):
+		j := i + 1
+		for j < len(s) && isIdentPart(s[j]) {
+			j++
+		}
+		return &token{tokIdent, s[i:j]}, j, nil
+	case c >= '0' && c <= '9' || c == '.':
+		return scanNumber(s, i)
+	case strings.IndexByte("(){},", c) >= 0:
+		return &token{tokPunct, string(c)}, i + 1, nil
+	case strings.IndexByte("=!~<>+-*/%^@:", c) >= 0:
+		j := i + 1
+		if j < len(s) && strings.IndexByte("=~", s[j]) >= 0 {
+			j++
+		}
+		return &token{tokOp, s[i:j]}, j, nil
+	}
+	return nil, 0, fmt.Errorf("unexpected %q at offset %d", c, i)
+}
+
+// skip reports whether s[i] starts space, a comment or a range selector, and the offset after it.
+func skip(s string, i int) (int, bool, error) {
+	switch s[i] {
+	case ' ', '\t', '\n', '\r':
+		return i + 1, true, nil
+	case '#':
+		if end := strings.IndexByte(s[i:], '\n'); end >= 0 {
+			return i + end, true, nil
+		}
+		return len(s), true, nil
+	case '[':
+		end := strings.IndexByte(s[i:], ']')
+		if end < 0 {
+			return 0, true, fmt.Errorf("unclosed [ at offset %d", i)
+		}
+		return i + end + 1, true, nil
+	}
+	return i, false, nil
+}
+
+// scanNumber reads a number or a duration (1e-3, 0x1f, 5m, 1h30m) at s[i].
+func scanNumber(s string, i int) (*token, int, error) {
+	j := i + 1
+	for j < len(s) {
+		exponentSign := (s[j] == '+' || s[j] == '-') && (s[j-1] == 'e' || s[j-1] == 'E')
+		if !isIdentPart(s[j]) && s[j] != '.' && !exponentSign {
+			break
+		}
+		j++
+	}
+	return &token{tokNumber, s[i:j]}, j, nil
 }
 
 func isIdentStart(c byte) bool {
