@@ -279,6 +279,17 @@ func TestHelmRejectsBadValues(t *testing.T) {
 			args: []string{"--set", "workloadIdentity.enabled=true"}, want: "workloadIdentity.clientID is required",
 		},
 		"two PDB bounds": {args: []string{"--set", "podDisruptionBudget.minAvailable=1"}, want: "exactly one of maxUnavailable and minAvailable"},
+		"ServiceMonitor that cannot verify the metrics certificate": {
+			args: []string{"--set", "metrics.serviceMonitor.enabled=true"}, want: "needs a certificate it can verify",
+		},
+		"cert-manager without an issuer": {
+			args: []string{"--set", "metrics.tls.certManager.enabled=true"}, want: "issuerRef.name is required",
+		},
+		"ServiceMonitor without any token": {
+			args: []string{"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.tls.secretName=m", "--set", "metrics.serviceMonitor.scraper.create=false"},
+			want: "authorizationSecret is required",
+		},
+		"unknown deletion policy": {args: []string{"--set", "scimApplicationDefaults.deletionPolicy=Keep"}, want: "deletionPolicy"},
 		"tenant without a spec": {
 			args: []string{"--set", "scimTenants[0].name=contoso"}, want: "spec",
 		},
