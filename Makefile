@@ -12,6 +12,7 @@ CONTROLLER_GEN ?= go tool -modfile=hack/tools/go.mod controller-gen
 GOLANGCI_LINT ?= go tool -modfile=hack/tools/golangci-lint/go.mod golangci-lint
 KUSTOMIZE ?= go tool -modfile=$(CURDIR)/hack/tools/kustomize/go.mod kustomize
 HELM ?= go tool -modfile=$(CURDIR)/hack/tools/helm/go.mod helm
+PROMTOOL ?= go tool -modfile=$(CURDIR)/hack/tools/promtool/go.mod promtool
 
 # go test flags; e.g. make test TEST_FLAGS='-run TestSCIM -v'.
 TEST_FLAGS ?=
@@ -89,8 +90,21 @@ docker-build: ## Build the container image (needs a Docker engine).
 ##@ Deployment
 
 .PHONY: helm-chart
-helm-chart: manifests ## Regenerate the chart's CRDs, RBAC and admission policy (and config/crd/kustomization.yaml) from config/.
+helm-chart: manifests ## Regenerate the chart's CRDs, RBAC, admission policy and README (and config/crd/kustomization.yaml).
 	go run ./hack/helmgen
+	go run ./hack/chartdoc
+
+.PHONY: helm-package
+helm-package: helm-chart ## Package the chart into dist/scim-operator-<version>.tgz.
+	mkdir -p dist
+	$(HELM) package charts/scim-operator --destination dist
+
+.PHONY: test-alerts
+test-alerts: ## Run the alerts' promtool unit tests (config/prometheus/alerts_test.yaml) on config/prometheus/alerts.yaml.
+	rm -rf dist/alerts && mkdir -p dist/alerts
+	go run ./hack/alertrules config/prometheus/alerts.yaml > dist/alerts/alerts.rules.yaml
+	cp config/prometheus/alerts_test.yaml dist/alerts/
+	$(PROMTOOL) test rules dist/alerts/alerts_test.yaml
 
 .PHONY: helm-lint
 helm-lint: helm-chart ## Lint the chart with its default, test and production values.

@@ -22,6 +22,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"os"
+	"path/filepath"
 
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -42,6 +43,9 @@ func main() {
 	var (
 		metricsAddr, probeAddr string
 		secureMetrics          bool
+		metricsCertPath        string
+		metricsCertName        string
+		metricsCertKey         string
 		enableHTTP2            bool
 		leaderElect            bool
 		kubeAPIQPS             float64
@@ -51,6 +55,11 @@ func main() {
 		"Address of the metrics endpoint, e.g. :8443 (HTTPS) or :8080 (HTTP); 0 disables it.")
 	flag.BoolVar(&secureMetrics, "metrics-secure", true,
 		"Serve metrics over HTTPS, authenticated and authorized through the API server.")
+	flag.StringVar(&metricsCertPath, "metrics-cert-path", "",
+		"Directory with the metrics server's certificate and key (e.g. a mounted cert-manager Secret), reloaded "+
+			"when they change; empty: a self-signed certificate generated at start, which scrapers cannot verify.")
+	flag.StringVar(&metricsCertName, "metrics-cert-name", "tls.crt", "File name of the metrics server's certificate in --metrics-cert-path.")
+	flag.StringVar(&metricsCertKey, "metrics-cert-key", "tls.key", "File name of the metrics server's key in --metrics-cert-path.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz probes.")
 	flag.BoolVar(&leaderElect, "leader-elect", false,
 		"Elect a leader to run the controllers; every replica serves SCIM regardless.")
@@ -77,6 +86,17 @@ func main() {
 	metricsOpts := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics}
 	if secureMetrics {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	if metricsCertPath != "" {
+		// controller-runtime falls back to a self-signed certificate when the files are missing; a
+		// configured but absent certificate is a mistake to report, not to paper over.
+		for _, name := range []string{metricsCertName, metricsCertKey} {
+			if _, err := os.Stat(filepath.Join(metricsCertPath, name)); err != nil {
+				log.Error(err, "metrics certificate not found", "flag", "--metrics-cert-path")
+				os.Exit(1)
+			}
+		}
+		metricsOpts.CertDir, metricsOpts.CertName, metricsOpts.KeyName = metricsCertPath, metricsCertName, metricsCertKey
 	}
 	if !enableHTTP2 {
 		metricsOpts.TLSOpts = append(metricsOpts.TLSOpts, disableHTTP2)

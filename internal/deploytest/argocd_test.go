@@ -184,3 +184,67 @@ func exitStderr(err error) []byte {
 	}
 	return nil
 }
+
+// TestArgoCDSafety checks what makes the Argo CD files safe to copy: an AppProject that the
+// Applications use instead of default, Production pinned to a release tag, server-side diff, and no
+// way for a prune to delete a bank's Entra application (production values and every bank directory
+// default ScimApplications to deletionPolicy Orphan; the bank objects are accepted by the API server).
+func TestArgoCDSafety(t *testing.T) {
+	g := NewWithT(t)
+	projects, err := decodeFile("docs/argocd/appproject.yaml")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(projects).To(HaveLen(1))
+	project := projects[0]
+	g.Expect(project.GetKind()).To(Equal("AppProject"))
+	blacklist, _, _ := unstructured.NestedSlice(project.Object, "spec", "namespaceResourceBlacklist")
+	g.Expect(blacklist).To(ContainElements(HaveKeyWithValue("kind", "Advisor"), HaveKeyWithValue("kind", "Room")))
+
+	for _, file := range []string{"docs/argocd/applicationset.yaml", "docs/argocd/bank-applications.yaml"} {
+		docs, err := decodeFile(file)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(docs).To(HaveLen(1))
+		tmpl, _, _ := unstructured.NestedMap(docs[0].Object, "spec", "template")
+		g.Expect(tmpl).To(HaveKeyWithValue("spec", HaveKeyWithValue("project", project.GetName())), file)
+		annotations, _, _ := unstructured.NestedStringMap(tmpl, "metadata", "annotations")
+		g.Expect(annotations).To(HaveKeyWithValue("argocd.argoproj.io/compare-options", ContainSubstring("ServerSideDiff=true")), file)
+	}
+
+	appSet, err := decodeFile("docs/argocd/applicationset.yaml")
+	g.Expect(err).NotTo(HaveOccurred())
+	generators, _, _ := unstructured.NestedSlice(appSet[0].Object, "spec", "generators")
+	elements, _, _ := unstructured.NestedSlice(generators[0].(map[string]any), "list", "elements")
+	for _, e := range elements {
+		e := e.(map[string]any)
+		if e["environment"] == "production" {
+			g.Expect(e["revision"]).To(MatchRegexp(`^v[0-9]+\.[0-9]+\.[0-9]+$`), "production is pinned to a release tag")
+		}
+	}
+
+	// Production values: a ScimApplication that says nothing is Orphan; one that says Delete keeps it.
+	objs := mustTemplate(g, t.Context(), "--values", valuesFile("production"), "--set-json",
+		`scimApplications=[{"name":"a","spec":{"tenantRef":{"name":"t"},"resourceType":"advisors","tokenSecretRef":{"name":"s","key":"token"}}},`+
+			`{"name":"b","spec":{"tenantRef":{"name":"t"},"resourceType":"rooms","tokenSecretRef":{"name":"s","key":"token"},"deletionPolicy":"Delete"}}]`)
+	policies := map[string]string{}
+	for _, app := range find(objs, "ScimApplication") {
+		policies[app.GetName()], _, _ = unstructured.NestedString(app.Object, "spec", "deletionPolicy")
+	}
+	g.Expect(policies).To(Equal(map[string]string{"a": "Orphan", "b": "Delete"}))
+	objs = mustTemplate(g, t.Context(), "--values", valuesFile("test"), "--set-json",
+		`scimApplications=[{"name":"a","spec":{"tenantRef":{"name":"t"},"resourceType":"advisors","tokenSecretRef":{"name":"s","key":"token"}}}]`)
+	g.Expect(find(objs, "ScimApplication")[0].Object).NotTo(HaveKeyWithValue("spec", HaveKey("deletionPolicy")))
+
+	banks, err := filepath.Glob(filepath.Join(root, "docs", "argocd", "banks", "*", "*.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(banks).NotTo(BeEmpty())
+	for _, file := range banks {
+		rel, _ := filepath.Rel(root, file)
+		bankObjs, err := decodeFile(rel)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(find(bankObjs, "ScimApplication")).NotTo(BeEmpty(), rel)
+		for _, app := range find(bankObjs, "ScimApplication") {
+			policy, _, _ := unstructured.NestedString(app.Object, "spec", "deletionPolicy")
+			g.Expect(policy).To(Equal("Orphan"), rel+" "+app.GetName())
+		}
+		g.Expect(applyDryRun(t.Context(), bankObjs)).To(BeEmpty(), rel)
+	}
+}

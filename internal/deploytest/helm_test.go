@@ -43,9 +43,14 @@ var environments = []struct {
 	{name: "production", replicas: 3, publicHost: "api.booking.andmoney.dk"},
 }
 
-// helmTemplate renders the chart as release scim-operator in namespace.
+// servedAdmissionPolicy is what a cluster that serves MutatingAdmissionPolicy (Kubernetes >= 1.36, as
+// the test's API server) tells helm; helm template alone does not know it.
+const servedAdmissionPolicy = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"
+
+// helmTemplate renders the chart as release scim-operator in namespace, for a cluster like the test's.
 func helmTemplate(ctx context.Context, args ...string) (string, error) {
-	return command(ctx, helm, append([]string{"template", "scim-operator", chart, "--namespace", namespace}, args...)...)
+	return command(ctx, helm, append([]string{"template", "scim-operator", chart, "--namespace", namespace,
+		"--api-versions", servedAdmissionPolicy}, args...)...)
 }
 
 func mustTemplate(g Gomega, ctx context.Context, args ...string) []*unstructured.Unstructured {
@@ -141,8 +146,10 @@ func TestHelmTemplateAllOptions(t *testing.T) {
 	values := writeValues(t, `
 autoscaling: {enabled: true, targetMemoryUtilizationPercentage: 80}
 metrics:
-  serviceMonitor: {enabled: true, labels: {release: prometheus}}
+  tls: {certManager: {enabled: true, issuerRef: {name: internal-ca}}}
+  serviceMonitor: {enabled: true, labels: {release: prometheus}, relabelings: [{action: labeldrop, regex: pod_template_hash}]}
   prometheusRule: {enabled: true}
+grafanaDashboard: {enabled: true}
 ingress: {enabled: false}
 httpRoute:
   enabled: true
@@ -152,6 +159,16 @@ workloadIdentity: {enabled: true, clientID: 5a1f3c2e-8b7d-4e6a-a9c0-2d4f6b8e1a37
 topologySpreadConstraints:
 - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
 extraArgs: ["--zap-stacktrace-level=panic"]
+revisionHistoryLimit: 5
+deploymentAnnotations: {example.com/owner: platform}
+envFrom: [{configMapRef: {name: proxy-settings}}]
+extraVolumes: [{name: proxy-ca, configMap: {name: bank-proxy-ca}}]
+extraVolumeMounts: [{name: proxy-ca, mountPath: /etc/scim-operator/proxy-ca, readOnly: true}]
+extraObjects:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: '{{ .Release.Name }}-extra'}
+  data: {owner: platform}
 scimTenants:
 - name: contoso
   spec:
@@ -171,7 +188,7 @@ scimApplications:
 	objs := mustTemplate(g, t.Context(), "--values", valuesFile("test"), "--values", values)
 	g.Expect(applyDryRun(t.Context(), objs)).To(BeEmpty())
 
-	for _, kind := range []string{"HorizontalPodAutoscaler", "ServiceMonitor", "PrometheusRule", "Gateway", "HTTPRoute", "ScimTenant", "ScimApplication"} {
+	for _, kind := range []string{"HorizontalPodAutoscaler", "ServiceMonitor", "PrometheusRule", "Certificate", "Gateway", "HTTPRoute", "ScimTenant", "ScimApplication"} {
 		g.Expect(find(objs, kind)).To(HaveLen(1), kind)
 	}
 	g.Expect(find(objs, "NetworkPolicy")).To(HaveLen(2))
@@ -182,6 +199,19 @@ scimApplications:
 	g.Expect(hasReplicas).To(BeFalse(), "the HPA owns spec.replicas")
 	g.Expect(deploy.Object).To(HaveKeyWithValue("spec", HaveKeyWithValue("template",
 		HaveKeyWithValue("metadata", HaveKeyWithValue("labels", HaveKeyWithValue("azure.workload.identity/use", "true"))))))
+	var d appsv1.Deployment
+	g.Expect(runtime.DefaultUnstructuredConverter.FromUnstructured(deploy.Object, &d)).To(Succeed())
+	g.Expect(d.Spec.RevisionHistoryLimit).To(HaveValue(Equal(int32(5))))
+	g.Expect(d.Annotations).To(HaveKeyWithValue("example.com/owner", "platform"))
+	manager := d.Spec.Template.Spec.Containers[0]
+	g.Expect(manager.EnvFrom).To(ConsistOf(HaveField("ConfigMapRef.Name", "proxy-settings")))
+	g.Expect(manager.VolumeMounts).To(ContainElements(HaveField("Name", "proxy-ca"), HaveField("Name", "metrics-cert")))
+	g.Expect(d.Spec.Template.Spec.Volumes).To(ContainElement(HaveField("Name", "proxy-ca")))
+	g.Expect(manager.Args).To(ContainElement("--metrics-cert-path=/etc/scim-operator/metrics-cert"))
+	g.Expect(manager.StartupProbe.HTTPGet.Path).To(Equal("/healthz"))
+	named(g, objs, "ConfigMap", "scim-operator-extra")
+	dashboard := named(g, objs, "ConfigMap", "scim-operator-dashboard")
+	g.Expect(dashboard.GetLabels()).To(HaveKeyWithValue("grafana_dashboard", "1"))
 	sa := named(g, objs, "ServiceAccount", "scim-operator-controller-manager")
 	g.Expect(sa.GetAnnotations()).To(HaveKeyWithValue("azure.workload.identity/client-id", "5a1f3c2e-8b7d-4e6a-a9c0-2d4f6b8e1a37"))
 
@@ -208,6 +238,16 @@ func TestHelmCRDGates(t *testing.T) {
 	for _, crd := range find(objs, "CustomResourceDefinition") {
 		g.Expect(crd.GetAnnotations()).NotTo(HaveKey("helm.sh/resource-policy"), crd.GetName())
 	}
+
+	// A cluster without MutatingAdmissionPolicy (before 1.36) gets everything else.
+	out, err := command(t.Context(), helm, "template", "scim-operator", chart, "--namespace", namespace, "--kube-version", "1.33.0")
+	g.Expect(err).NotTo(HaveOccurred())
+	objs, err = decode(out)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(find(objs, "MutatingAdmissionPolicy")).To(BeEmpty())
+	g.Expect(find(objs, "MutatingAdmissionPolicyBinding")).To(BeEmpty())
+	g.Expect(find(objs, "Deployment")).To(HaveLen(1))
+	g.Expect(find(objs, "CustomResourceDefinition")).NotTo(BeEmpty())
 
 	objs = mustTemplate(g, t.Context(), "--set", "crds.enabled=false", "--set", "admissionPolicy.enabled=false")
 	g.Expect(find(objs, "CustomResourceDefinition")).To(BeEmpty())
@@ -239,6 +279,17 @@ func TestHelmRejectsBadValues(t *testing.T) {
 			args: []string{"--set", "workloadIdentity.enabled=true"}, want: "workloadIdentity.clientID is required",
 		},
 		"two PDB bounds": {args: []string{"--set", "podDisruptionBudget.minAvailable=1"}, want: "exactly one of maxUnavailable and minAvailable"},
+		"ServiceMonitor that cannot verify the metrics certificate": {
+			args: []string{"--set", "metrics.serviceMonitor.enabled=true"}, want: "needs a certificate it can verify",
+		},
+		"cert-manager without an issuer": {
+			args: []string{"--set", "metrics.tls.certManager.enabled=true"}, want: "issuerRef.name is required",
+		},
+		"ServiceMonitor without any token": {
+			args: []string{"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.tls.secretName=m", "--set", "metrics.serviceMonitor.scraper.create=false"},
+			want: "authorizationSecret is required",
+		},
+		"unknown deletion policy": {args: []string{"--set", "scimApplicationDefaults.deletionPolicy=Keep"}, want: "deletionPolicy"},
 		"tenant without a spec": {
 			args: []string{"--set", "scimTenants[0].name=contoso"}, want: "spec",
 		},
@@ -306,6 +357,11 @@ func alerts(g Gomega, rule *unstructured.Unstructured) map[string][3]string {
 	g.Expect(out).To(HaveKey("ScimProvisioningJobQuarantined"))
 	g.Expect(out).To(HaveKey("ScimProvisioningNoSuccessfulSync"))
 	g.Expect(out).To(HaveKey("ScimServerErrorRateHigh"))
+	g.Expect(out).To(HaveKey("ScimOperatorAbsent"))
+	g.Expect(out).To(HaveKey("ScimOperatorReconcileErrors"))
+	g.Expect(out).To(HaveKey("ScimTenantCredentialsInvalid"))
+	g.Expect(out).To(HaveKey("ScimTenantCredentialExpiringSoon"))
+	g.Expect(out).To(HaveKey("ScimUnauthorizedRequestsSpike"))
 	return out
 }
 

@@ -81,7 +81,7 @@ func TestKustomizeDefault(t *testing.T) {
 	}
 }
 
-// TestKustomizePrometheus builds config/default with its [PROMETHEUS] line uncommented, as the
+// TestKustomizePrometheus builds config/default with its [PROMETHEUS] lines uncommented, as the
 // comment there tells, and has the API server accept the ServiceMonitor and the PrometheusRule.
 func TestKustomizePrometheus(t *testing.T) {
 	g := NewWithT(t)
@@ -118,8 +118,8 @@ func prometheusOverlay(t *testing.T) string {
 	path := filepath.Join(dst, "default", "kustomization.yaml")
 	data, err := os.ReadFile(path)
 	g.Expect(err).NotTo(HaveOccurred())
-	const commented = "#- ../prometheus\n"
+	const commented = "#components:\n#- ../prometheus\n"
 	g.Expect(string(data)).To(ContainSubstring(commented))
-	g.Expect(os.WriteFile(path, []byte(strings.Replace(string(data), commented, "- ../prometheus\n", 1)), 0o644)).To(Succeed())
+	g.Expect(os.WriteFile(path, []byte(strings.Replace(string(data), commented, "components:\n- ../prometheus\n", 1)), 0o644)).To(Succeed())
 	return filepath.Join(dst, "default")
 }

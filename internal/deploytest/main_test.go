@@ -89,7 +89,7 @@ func run(m *testing.M) (int, error) {
 		}
 	}()
 	if _, err := envtest.InstallCRDs(cluster.Config, envtest.CRDInstallOptions{Paths: crds, ErrorIfPathMissing: true}); err != nil {
-		return 0, fmt.Errorf("install the Prometheus Operator and Gateway API CRDs: %w", err)
+		return 0, fmt.Errorf("install the Prometheus Operator, cert-manager and Gateway API CRDs: %w", err)
 	}
 	// A new client, so its REST mapper knows the CRDs installed above.
 	cfg := rest.CopyConfig(cluster.Config)
@@ -120,6 +120,10 @@ func thirdPartyCRDs(ctx context.Context) ([]string, error) {
 		"github.com/prometheus-operator/prometheus-operator": {
 			"example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
 			"example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml",
+		},
+		"github.com/cert-manager/cert-manager": {
+			"deploy/crds/cert-manager.io_certificates.yaml",
+			"deploy/crds/cert-manager.io_issuers.yaml",
 		},
 		"sigs.k8s.io/gateway-api": {
 			"config/crd/standard/gateway.networking.k8s.io_gateways.yaml",

@@ -28,7 +28,7 @@ import (
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
-// The trees are written as Graph JSON so they read like graph-sync.md §5.3 and the parseExpression
+// The trees are written as Graph JSON so they read like docs/graph.md §5.3 and the parseExpression
 // example they are checked against.
 const (
 	attrUPN      = `{"expression":"[userPrincipalName]","name":"userPrincipalName","type":"Attribute","parameters":[]}`

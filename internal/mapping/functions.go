@@ -50,7 +50,7 @@ func opt(name string) param { return param{name: name} }
 // Keys come from Graph's synchronizationSchema "functions" response where it lists the function
 // (Append, Join, Mid, Not, Prepend, Replace, SingleAppRoleAssignment, Split, StripSpaces; Replace's
 // Find and Replacement also appear in Graph's parseExpression example), otherwise from the
-// parameter tables of Entra's function reference. Switch's key/value names follow graph-sync.md
+// parameter tables of Entra's function reference. Switch's key/value names follow docs/graph.md
 // §5.3 (Inferred; Graph's functions response names the repeating parameter "switchValue").
 // Entra keeps the expression text, which is what this package compares, so a wrong key can only
 // matter for a tree this package builds.

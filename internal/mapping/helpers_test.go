@@ -46,7 +46,7 @@ func expectMappings(t *testing.T, schema json.RawMessage, desired []v1.Attribute
 	}
 }
 
-// expectValidForEntra applies the checks Entra makes on a schema PUT (graph-sync.md §5.4) to the
+// expectValidForEntra applies the checks Entra makes on a schema PUT (docs/graph.md §5.4) to the
 // User and Group mappings: declared source and target attributes, unique targets, a matching
 // attribute, and a source on every row.
 func expectValidForEntra(t *testing.T, schema json.RawMessage) {

@@ -37,7 +37,7 @@ var ErrNoUserMapping = errors.New(`the synchronization schema has no object mapp
 const flowAlways = string(v1.FlowAlways)
 
 // The schema is handled as generic JSON rather than SDK models: a PUT replaces the whole
-// document (graph-sync.md §5.4), so every field this package does not understand, including ones
+// document (docs/graph.md §5.4), so every field this package does not understand, including ones
 // Graph adds later, must come back unchanged.
 type object = map[string]any
 

@@ -34,7 +34,7 @@ const (
 	userObject = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 )
 
-// fixtures are the scim template's default schema (graph-sync.md §11.4) as Entra names its source
+// fixtures are the scim template's default schema (docs/graph.md §11.4) as Entra names its source
 // directory in older and in current tenants, with flowTypes written without and with spaces, and
 // with fields Graph may add later that a PUT has to send back.
 var fixtures = map[string]struct {

@@ -64,10 +64,54 @@ control-plane: controller-manager
 {{- end }}
 
 {{- define "scim-operator.image" -}}
+{{- $repository := .Values.image.repository }}
+{{- with .Values.image.registry }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" .) $repository }}
+{{- end }}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Labels of the metrics Service, which the ServiceMonitor selects: the common labels plus a component
+label that the SCIM Service does not carry.
+*/}}
+{{- define "scim-operator.metricsServiceSelector" -}}
+app.kubernetes.io/name: {{ include "scim-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: metrics
+{{- end }}
+
+{{- define "scim-operator.metricsServiceName" -}}
+{{ include "scim-operator.managerName" . }}-metrics-service
+{{- end }}
+
+{{/*
+The Secret with the metrics server's certificate, or "" when there is none.
+*/}}
+{{- define "scim-operator.metricsCertSecret" -}}
+{{- if .Values.metrics.tls.secretName }}
+{{- .Values.metrics.tls.secretName }}
+{{- else if .Values.metrics.tls.certManager.enabled }}
+{{- include "scim-operator.fullname" . }}-metrics-cert
+{{- end }}
+{{- end }}
+
+{{- define "scim-operator.serviceMonitorNamespace" -}}
+{{- default .Release.Namespace .Values.metrics.serviceMonitor.namespace }}
+{{- end }}
+
+{{/*
+Values rendered as templates where a string may refer to the release (extraObjects).
+*/}}
+{{- define "scim-operator.render" -}}
+{{- if typeIs "string" .value }}
+{{- tpl .value .context }}
+{{- else }}
+{{- tpl (.value | toYaml) .context }}
 {{- end }}
 {{- end }}
 

@@ -166,7 +166,7 @@ type onDemandValue struct {
 	} `json:"provisioningSteps"`
 }
 
-// parseOnDemand decodes provisionOnDemand's JSON-in-string answer (graph-sync.md §6). It never
+// parseOnDemand decodes provisionOnDemand's JSON-in-string answer (docs/graph.md §6). It never
 // fails: what cannot be decoded is kept as text in Details.
 func parseOnDemand(key, value string) *graph.OnDemandResult {
 	out := &graph.OnDemandResult{}

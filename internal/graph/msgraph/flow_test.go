@@ -52,7 +52,7 @@ func directory() []simulator.Option {
 	}
 }
 
-// TestAdvisorsFlow walks graph-sync.md §0 for the advisors application through the real SDK,
+// TestAdvisorsFlow walks docs/graph.md §0 for the advisors application through the real SDK,
 // azidentity (client secret) and the simulator.
 func TestAdvisorsFlow(t *testing.T) {
 	g := NewWithT(t)

@@ -118,7 +118,7 @@ func (c *Client) RestartJob(ctx context.Context, servicePrincipalID, jobID, rese
 	body := serviceprincipals.NewItemSynchronizationJobsItemRestartPostRequestBody()
 	criteria := models.NewSynchronizationJobRestartCriteria()
 	if strings.TrimSpace(resetScope) != "" {
-		// The SDK's flags parser splits on "," without trimming (graph-sync.md §10.5-2).
+		// The SDK's flags parser splits on "," without trimming (docs/graph.md §10.5-2).
 		normalized := strings.Join(strings.Fields(strings.ReplaceAll(resetScope, ",", " ")), ",")
 		parsed, _ := models.ParseSynchronizationJobRestartScope(normalized)
 		scope, ok := parsed.(*models.SynchronizationJobRestartScope)
@@ -155,7 +155,7 @@ func (c *Client) ValidateCredentials(ctx context.Context, servicePrincipalID, jo
 }
 
 // ProvisionOnDemand provisions one user now. Graph answers a key/value pair whose strings are
-// JSON documents (graph-sync.md §6); they are decoded into the result.
+// JSON documents (docs/graph.md §6); they are decoded into the result.
 func (c *Client) ProvisionOnDemand(ctx context.Context, servicePrincipalID, jobID, ruleID, userObjectID string) (*graph.OnDemandResult, error) {
 	if err := requireIDs("provision on demand", servicePrincipalID, jobID, ruleID, userObjectID); err != nil {
 		return nil, err

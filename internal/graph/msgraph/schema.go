@@ -44,7 +44,7 @@ func (c *Client) GetSchema(ctx context.Context, servicePrincipalID, jobID string
 }
 
 // PutSchema replaces the job's schema with PUT, sending schema byte for byte: the SDK only
-// generates PATCH, which Graph answers with 404 (graph-sync.md §5.4, §10.3).
+// generates PATCH, which Graph answers with 404 (docs/graph.md §5.4, §10.3).
 func (c *Client) PutSchema(ctx context.Context, servicePrincipalID, jobID string, schema json.RawMessage) error {
 	if err := requireIDs("put synchronization schema", servicePrincipalID, jobID); err != nil {
 		return err

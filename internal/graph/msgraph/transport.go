@@ -63,7 +63,7 @@ var ErrInvalidConfig = errors.New("invalid Graph client configuration")
 var registerSerializers sync.Once
 
 // registerDefaultSerializers does what msgraph-sdk-go's root package does in
-// NewGraphServiceClient (graph-sync.md §10.5-6), which this package never imports.
+// NewGraphServiceClient (docs/graph.md §10.5-6), which this package never imports.
 func registerDefaultSerializers() {
 	registerSerializers.Do(func() {
 		abs.RegisterDefaultSerializer(func() serialization.SerializationWriterFactory {

@@ -22,7 +22,7 @@ type mappingParameter struct {
 
 // functionParameterNames gives the formal parameter keys of the functions the simulator
 // models; "*" repeats the previous name, "key/value" alternate (Switch). The real service
-// knows many more functions (graph-sync.md §5.5); unknown ones fail to parse here.
+// knows many more functions (docs/graph.md §5.5); unknown ones fail to parse here.
 var functionParameterNames = map[string][]string{
 	"Switch":                  {"source", "defaultValue", "key/value"},
 	"Join":                    {"separator", "source", "*"},

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Faults are the run-time fault knobs of graph-sync.md §11.5 that apply to every Graph
+// Faults are the run-time fault knobs of docs/graph.md §11.5 that apply to every Graph
 // request (the identity endpoints are not affected).
 type Faults struct {
 	// ThrottleRate is the fraction (0..1) of Graph requests answered 429 TooManyRequests.
@@ -90,7 +90,7 @@ func setRetryAfter(w http.ResponseWriter, d time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(seconds))
 }
 
-// visibility implements replication lag for one directory object (graph-sync.md §9.3).
+// visibility implements replication lag for one directory object (docs/graph.md §9.3).
 type visibility struct {
 	createdAt time.Time
 	checks    int

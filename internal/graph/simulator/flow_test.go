@@ -12,7 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-// TestEndToEndFlow walks graph-sync.md §0 by raw HTTP+JSON, as the controller would.
+// TestEndToEndFlow walks docs/graph.md §0 by raw HTTP+JSON, as the controller would.
 func TestEndToEndFlow(t *testing.T) {
 	g := NewWithT(t)
 	clock := NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))

@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-// Error codes the simulator answers with (graph-sync.md §9.1).
+// Error codes the simulator answers with (docs/graph.md §9.1).
 const (
 	codeBadRequest             = "BadRequest"
 	codeRequestBadRequest      = "Request_BadRequest"
@@ -114,7 +114,7 @@ func (c *call) decode(v any) bool {
 func (c *call) context(fragment string) string { return c.baseURL + "/$metadata#" + fragment }
 
 // readBody reads the request body, transparently gunzipping it: msgraph-sdk-go compresses
-// every request body (kiota CompressionHandler, graph-sync.md §10.5).
+// every request body (kiota CompressionHandler, docs/graph.md §10.5).
 func readBody(c *call) ([]byte, bool) {
 	if c.r.Body == nil {
 		return nil, true

@@ -31,7 +31,7 @@ const (
 )
 
 // Error codes the provisioning service reports for SCIM endpoint problems. The
-// credential-validation code is Inferred (graph-sync.md §11.3) and configurable.
+// credential-validation code is Inferred (docs/graph.md §11.3) and configurable.
 const (
 	CodeInvalidCredentials              = "SystemForCrossDomainIdentityManagementInvalidCredentials"
 	CodeCredentialValidationUnavailable = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable"

@@ -115,19 +115,19 @@ func WithFederatedCredential(clientID string, fc FederatedCredential) Option {
 }
 
 // WithReplicationLag makes newly created applications, service principals and jobs answer
-// 404 Request_ResourceNotFound for d after creation (graph-sync.md §9.3). With flap set,
+// 404 Request_ResourceNotFound for d after creation (docs/graph.md §9.3). With flap set,
 // the object is visible on every other request during that window, as replicas disagree.
 func WithReplicationLag(d time.Duration, flap bool) Option {
 	return func(c *config) { c.replicationLag, c.replicationFlap = d, flap }
 }
 
 // WithSecretsReadLag makes GET synchronization/secrets return the previous set for d after
-// a PUT (graph-sync.md §4.2).
+// a PUT (docs/graph.md §4.2).
 func WithSecretsReadLag(d time.Duration) Option { return func(c *config) { c.secretsReadLag = d } }
 
 // WithTransientSyncWriteFailures answers the first count synchronization writes (job
 // create/start/pause/delete, secrets PUT) on every new service principal with status
-// (403 or 409), as Entra does right after an app is created (graph-sync.md §3.1, §9.3).
+// (403 or 409), as Entra does right after an app is created (docs/graph.md §3.1, §9.3).
 func WithTransientSyncWriteFailures(status, count int) Option {
 	return func(c *config) { c.transientStatus, c.transientCount = status, count }
 }
@@ -187,7 +187,7 @@ func WithQuarantineAfter(failures int) Option {
 }
 
 // WithCredentialErrorCode overrides the error code validateCredentials answers when the
-// SCIM endpoint rejects the probe (the real code is not documented, graph-sync.md §3.6).
+// SCIM endpoint rejects the probe (the real code is not documented, docs/graph.md §3.6).
 func WithCredentialErrorCode(code string) Option {
 	return func(c *config) { c.credentialErrorCode = code }
 }
@@ -216,7 +216,7 @@ func WithSchemaPatchSupported() Option { return func(c *config) { c.schemaPatchS
 func WithLegacyTemplate() Option { return func(c *config) { c.legacyTemplate = true } }
 
 // WithAllSecretsMasked masks every secret value on GET, not only the credential-like keys;
-// graph-sync.md §4.2 leaves open which keys the real service masks.
+// docs/graph.md §4.2 leaves open which keys the real service masks.
 func WithAllSecretsMasked() Option { return func(c *config) { c.maskAllSecrets = true } }
 
 // WithUsers seeds directory users.

@@ -164,7 +164,7 @@ func TestDefaultActiveMappingIsTheSwitch(t *testing.T) {
 		}
 	}
 	g.Expect(active).NotTo(BeNil())
-	// The exact tree of graph-sync.md §5.3: empty defaultValue dropped, key/value pairs.
+	// The exact tree of docs/graph.md §5.3: empty defaultValue dropped, key/value pairs.
 	want := `{"expression":"Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\")","name":"Switch","parameters":[` +
 		`{"key":"source","value":{"expression":"[IsSoftDeleted]","name":"IsSoftDeleted","parameters":[],"type":"Attribute"}},` +
 		`{"key":"key","value":{"expression":"\"False\"","name":"False","parameters":[],"type":"Constant"}},` +

@@ -12,7 +12,7 @@ type secretPair struct {
 }
 
 // synchronizationSecretKeys is the synchronizationSecret enum of msgraph-sdk-go v1.103.0
-// (graph-sync.md §4.1, §10.7). The service matches these names case-sensitively.
+// (docs/graph.md §4.1, §10.7). The service matches these names case-sensitively.
 var synchronizationSecretKeys = map[string]bool{}
 
 func init() {

@@ -1,7 +1,7 @@
 // Package simulator is an in-process stand-in for the slice of Microsoft Graph and of the
 // Microsoft identity platform (Entra ID) that scim-operator talks to.
 //
-// It follows docs/graph-sync.md §11: stateful applications, service principals,
+// It follows docs/graph.md §11: stateful applications, service principals,
 // synchronization templates, jobs, secrets and schemas, app role assignments, users,
 // groups and provisioning logs under /v1.0, plus the OAuth endpoints azidentity needs when
 // it is pointed at a custom authority host. Error bodies, status codes and the known
