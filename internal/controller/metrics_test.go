@@ -24,9 +24,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
+	"maps"
 	"math/big"
 	"net/http"
+	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,6 +39,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/deploytest/promrefs"
 	"github.com/andmoney/scim-operator/internal/graph/simulator"
 )
 
@@ -139,6 +143,15 @@ func TestMetricsAreScraped(t *testing.T) {
 
 	appSeries := map[string]string{"namespace": ns, "name": app.Name}
 	tenantSeries := map[string]string{"tenant_namespace": ns, "tenant": "bank"}
+	// A wrong SCIM token, the commonest cause of a quarantine, is counted as an error.
+	unauthorized, err := http.NewRequestWithContext(t.Context(), http.MethodGet, scimBase+"/advisors/scim/Users", nil)
+	g.Expect(err).NotTo(HaveOccurred())
+	unauthorized.Header.Set("Authorization", "Bearer not-a-token-of-any-application")
+	resp, err := http.DefaultClient.Do(unauthorized)
+	g.Expect(err).NotTo(HaveOccurred())
+	_ = resp.Body.Close()
+	g.Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized))
+
 	contract := []struct {
 		name   string
 		labels []string
@@ -164,6 +177,7 @@ func TestMetricsAreScraped(t *testing.T) {
 		{"scim_operator_tenant_credential_expiry_timestamp_seconds", nil,
 			map[string]string{"namespace": ns, "name": "bank"}, equals(float64(secretEnds.Unix()))},
 		{"scim_requests_total", []string{"application", "operation", "code"}, nil, positive},
+		{"scim_request_errors_total", []string{"application", "operation", "code"}, map[string]string{"code": "401"}, positive},
 		{"scim_request_duration_seconds_count", []string{"application", "operation"}, nil, positive},
 		{"controller_runtime_reconcile_total", []string{"controller", "result"},
 			map[string]string{"controller": "scimtenant"}, positive},
@@ -181,6 +195,9 @@ func TestMetricsAreScraped(t *testing.T) {
 			}
 		}).WithTimeout(60 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
 	}
+
+	// Every metric and label the shipped alerts and dashboard refer to is exported.
+	checkAlertsAndDashboard(t, scrape(t))
 
 	// A deleted application takes its series with it.
 	g.Expect(k8s.Delete(t.Context(), app)).To(Succeed())
@@ -232,4 +249,72 @@ func createCertificateTenant(t *testing.T, ns, name string, notAfter time.Time) 
 		t.Fatalf("create tenant: %v", err)
 	}
 	return tenant
+}
+
+// prometheusLabels are the labels Prometheus adds to every series it scrapes through the shipped
+// ServiceMonitor (target labels), and promSeries the series it makes itself.
+var (
+	prometheusLabels = []string{"job", "instance", "namespace", "pod", "service", "container", "endpoint"}
+	promSeries       = []string{"up", "ALERTS", "ALERTS_FOR_STATE"}
+)
+
+// checkAlertsAndDashboard parses every PromQL expression of the shipped alert rules and Grafana
+// dashboard and fails for a metric the scrape does not have, or a label none of its series has.
+func checkAlertsAndDashboard(t *testing.T, samples []sample) {
+	t.Helper()
+	labelsOf := map[string]map[string]bool{}
+	for _, s := range samples {
+		if labelsOf[s.name] == nil {
+			labelsOf[s.name] = map[string]bool{}
+		}
+		for k := range s.labels {
+			labelsOf[s.name][k] = true
+		}
+	}
+	var expressions []promrefs.Expression
+	for _, f := range []struct {
+		path  string
+		parse func([]byte) ([]promrefs.Expression, error)
+	}{
+		{"../../config/prometheus/alerts.yaml", promrefs.FromRules},
+		{"../../charts/scim-operator/dashboards/scim-operator.json", promrefs.FromDashboard},
+	} {
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exprs, err := f.parse(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f.path, err)
+		}
+		expressions = append(expressions, exprs...)
+	}
+	for _, e := range expressions {
+		refs, err := promrefs.Parse(e.Expr)
+		if err != nil {
+			t.Errorf("%s: %v", e.Source, err)
+			continue
+		}
+		known := map[string]bool{}
+		for _, l := range prometheusLabels {
+			known[l] = true
+		}
+		for _, sel := range refs.Selectors {
+			if slices.Contains(promSeries, sel.Metric) {
+				known["job"] = true
+				continue
+			}
+			labels, ok := labelsOf[sel.Metric]
+			if !ok {
+				t.Errorf("%s refers to %s, which the operator does not export", e.Source, sel.Metric)
+				continue
+			}
+			maps.Copy(known, labels)
+		}
+		for _, l := range refs.Labels() {
+			if !known[l] {
+				t.Errorf("%s uses the label %s, which no series of %v has", e.Source, l, refs.Metrics())
+			}
+		}
+	}
 }
