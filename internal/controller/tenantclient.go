@@ -177,6 +177,9 @@ func readSecretKey(ctx context.Context, reader client.Reader, namespace string, 
 		}
 		return nil, "", fmt.Errorf("read secret %s/%s: %w", namespace, ref.Name, err)
 	}
+	if err := checkOptedIn(secret); err != nil {
+		return nil, "", err
+	}
 	value := secret.Data[ref.Key]
 	if len(value) == 0 {
 		return nil, "", &secretError{reason: v1.SecretKeyNotFoundReason,
