@@ -54,7 +54,9 @@ func TestDeletingApplicationRefusesWrites(t *testing.T) {
 		_ = cluster.Client.Update(t.Context(), app)
 	})
 
-	g.Eventually(func() int { return e.do(http.MethodPost, "/Users", userBody(e.prefix, "after@contoso.com", "ext-after")).status }).
+	g.Eventually(func() int {
+		return e.do(http.MethodPost, "/Users", userBody(e.prefix, "after@contoso.com", "ext-after")).status
+	}).
 		WithTimeout(30 * time.Second).WithPolling(20 * time.Millisecond).Should(Equal(http.StatusUnauthorized))
 	for _, w := range []struct{ method, path, body string }{
 		{http.MethodPost, "/Users", userBody(e.prefix, "late@contoso.com", "ext-late")},
