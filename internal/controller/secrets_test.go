@@ -72,4 +72,3 @@ func relabel(t *testing.T, ns, name, secretType string) {
 	s.Labels = map[string]string{v1.SecretTypeLabel: secretType}
 	NewWithT(t).Expect(k8s.Update(t.Context(), s)).To(Succeed())
 }
-

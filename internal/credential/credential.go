@@ -24,9 +24,12 @@ import (
 	"fmt"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
@@ -68,4 +71,25 @@ func CheckOptedIn(secret metav1.Object) error {
 		return nil
 	}
 	return &NotLabelledError{Namespace: secret.GetNamespace(), Name: secret.GetName()}
+}
+
+// SecretCache is the manager's cache configuration for Secrets: only opted-in Secrets are listed and
+// watched, and what is kept of them is their metadata without annotations (which can hold the data of a
+// Secret applied with kubectl's last-applied-configuration) and without data. The operator reads Secret
+// data straight from the API server, one Secret at a time, when it needs it.
+func SecretCache() cache.ByObject {
+	return cache.ByObject{Label: OptedInSelector(), Transform: stripSecret}
+}
+
+// stripSecret keeps of a cached Secret what the watches map through: name, namespace, labels and the
+// resource version.
+func stripSecret(in any) (any, error) {
+	if s, ok := in.(*corev1.Secret); ok {
+		s.Data, s.StringData = nil, nil
+	}
+	if obj, err := meta.Accessor(in); err == nil {
+		obj.SetAnnotations(nil)
+		obj.SetManagedFields(nil)
+	}
+	return in, nil
 }

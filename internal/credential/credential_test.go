@@ -20,7 +20,9 @@ import (
 	"errors"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/credential"
@@ -65,5 +67,31 @@ func TestCheckOptedIn(t *testing.T) {
 				t.Fatalf("error names %q", nl.Name)
 			}
 		})
+	}
+}
+
+func TestSecretCacheKeepsNoDataOrAnnotations(t *testing.T) {
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "bank", Name: "s", ResourceVersion: "7",
+			Labels:      map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken},
+			Annotations: map[string]string{"kubectl.kubernetes.io/last-applied-configuration": `{"data":{"token":"c2VjcmV0"}}`},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}},
+		Data: map[string][]byte{"token": []byte("secret")},
+	}
+	meta := &metav1.PartialObjectMetadata{ObjectMeta: *secret.ObjectMeta.DeepCopy()}
+	opts := credential.SecretCache()
+	for _, in := range []any{secret, meta} {
+		if _, err := opts.Transform(in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if secret.Data != nil || secret.Annotations != nil || secret.ManagedFields != nil || meta.Annotations != nil || meta.ManagedFields != nil {
+		t.Fatalf("left behind: %+v %+v", secret, meta)
+	}
+	if meta.ResourceVersion != "7" || meta.Labels[v1.SecretTypeLabel] != v1.SecretTypeSCIMToken {
+		t.Fatalf("stripped too much: %+v", meta)
+	}
+	if !opts.Label.Matches(labels.Set(secret.Labels)) || opts.Label.Matches(labels.Set{"app": "db"}) {
+		t.Fatalf("selector %s", opts.Label)
 	}
 }
