@@ -35,6 +35,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -96,7 +97,7 @@ func TestLeastPrivilegeAsTheChartsServiceAccount(t *testing.T) {
 	full := role.DeepCopy()
 	t.Cleanup(func() { restoreRole(t, full) })
 	expected := map[string]string{
-		"namespaces":                  stepDeletionReport,
+		"namespaces":                  stepNamespaceDeletion,
 		"secrets":                     stepTenantReady,
 		"serviceaccounts/token":       stepWorkloadIdentity,
 		"events":                      stepEvent,
@@ -128,14 +129,14 @@ func TestLeastPrivilegeAsTheChartsServiceAccount(t *testing.T) {
 
 // Steps of the scenario, in order.
 const (
-	stepTenantReady      = "tenant Ready"
-	stepApplicationReady = "application Ready"
-	stepEvent            = "event recorded"
-	stepSCIMWrite        = "SCIM write"
-	stepUnlabelled       = "unlabelled Secret refused"
-	stepWorkloadIdentity = "workload identity"
-	stepDeletion         = "deletion cleans up"
-	stepDeletionReport   = "deletion without a tenant reported"
+	stepTenantReady       = "tenant Ready"
+	stepApplicationReady  = "application Ready"
+	stepEvent             = "event recorded"
+	stepSCIMWrite         = "SCIM write"
+	stepUnlabelled        = "unlabelled Secret refused"
+	stepWorkloadIdentity  = "workload identity"
+	stepDeletion          = "deletion cleans up"
+	stepNamespaceDeletion = "namespace deletion lets the application go"
 )
 
 // rbacEnv is the Graph simulator the scenario's tenants sign in to.
@@ -216,6 +217,12 @@ func restoreRole(t *testing.T, role *rbacv1.ClusterRole) {
 // scenario starts the manager as user (a ServiceAccount) and walks a bank through the steps in a new
 // namespace; it returns the first step that failed and why.
 func (env *rbacEnv) scenario(t *testing.T, user, name string) (string, error) {
+	return env.scenarioIn(t, user, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "rbac-" + strings.ToLower(name) + "-"}}, nil)
+}
+
+// scenarioIn is scenario in the namespace ns (created here), with the manager watching only the
+// namespaces of watch (all when empty), as --watch-namespaces does.
+func (env *rbacEnv) scenarioIn(t *testing.T, user string, ns *corev1.Namespace, watch []string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -237,8 +244,9 @@ func (env *rbacEnv) scenario(t *testing.T, user, name string) (string, error) {
 		Controller:             config.Controller{SkipNameValidation: new(true), CacheSyncTimeout: stepTimeout},
 		// As cmd/main.go.
 		Cache: cache.Options{
-			DefaultTransform: cache.TransformStripManagedFields(),
-			ByObject:         map[client.Object]cache.ByObject{&corev1.Secret{}: credential.SecretCache()},
+			DefaultTransform:  cache.TransformStripManagedFields(),
+			DefaultNamespaces: namespaceConfigs(watch),
+			ByObject:          map[client.Object]cache.ByObject{&corev1.Secret{}: credential.SecretCache()},
 		},
 	})
 	if err != nil {
@@ -266,9 +274,10 @@ func (env *rbacEnv) scenario(t *testing.T, user, name string) (string, error) {
 	go func() { done <- mgr.Start(ctx) }()
 
 	admin := cluster.Client
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "rbac-" + strings.ToLower(name) + "-"}}
-	if err := admin.Create(ctx, ns); err != nil {
-		return "namespace", err
+	if ns.ResourceVersion == "" { // not created by the caller
+		if err := admin.Create(ctx, ns); err != nil {
+			return "namespace", err
+		}
 	}
 	bank := ns.Name
 	secret := func(name, key, value string, labels map[string]string) error {
@@ -390,8 +399,8 @@ func (env *rbacEnv) scenario(t *testing.T, user, name string) (string, error) {
 		return stepDeletion, err
 	}
 
-	// 8. An application whose tenant is gone cannot be cleaned up in Entra: it says why, having checked
-	// whether its namespace is being deleted.
+	// 8. The namespace is being deleted and the application's tenant is gone: nobody can clean up Entra,
+	// so the operator, having read that the namespace is terminating, lets the application go.
 	rooms := app.DeepCopy()
 	rooms.ObjectMeta = metav1.ObjectMeta{Namespace: bank, Name: "rooms"}
 	rooms.Spec.ResourceType, rooms.Spec.DisplayName = v1.ResourceTypeRooms, bank+" rooms"
@@ -403,22 +412,80 @@ func (env *rbacEnv) scenario(t *testing.T, user, name string) (string, error) {
 		v1.ReadyCondition, metav1.ConditionTrue, ""); err != nil {
 		return stepApplicationReady, err
 	}
-	if err := admin.Delete(ctx, tenant); err != nil {
-		return "setup", err
+	for _, obj := range []client.Object{ns, tenant, rooms} {
+		if err := admin.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+			return "setup", err
+		}
 	}
-	if err := admin.Delete(ctx, rooms); err != nil {
-		return "setup", err
+	if err := poll(ctx, func() error {
+		err := admin.Get(ctx, client.ObjectKeyFromObject(rooms), rooms)
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if c := apimeta.FindStatusCondition(rooms.Status.Conditions, v1.ReadyCondition); c != nil {
+			return fmt.Errorf("application still there: %s %s", c.Reason, c.Message)
+		}
+		return fmt.Errorf("application still there (%v)", err)
+	}); err != nil {
+		return stepNamespaceDeletion, err
 	}
-	if err := waitFor(ctx, rooms, func() []metav1.Condition { return rooms.Status.Conditions },
-		v1.ReadyCondition, metav1.ConditionFalse, v1.DeletingReason); err != nil {
-		return stepDeletionReport, err
-	}
-	if c := apimeta.FindStatusCondition(rooms.Status.Conditions, v1.ReadyCondition); strings.Contains(c.Message, "forbidden") {
-		return stepDeletionReport, errors.New(c.Message)
-	}
-	rooms.Spec.DeletionPolicy = v1.DeletionPolicyOrphan // let it go
-	_ = admin.Update(ctx, rooms)
 	return "", nil
+}
+
+func namespaceConfigs(namespaces []string) map[string]cache.Config {
+	if len(namespaces) == 0 {
+		return nil
+	}
+	out := map[string]cache.Config{}
+	for _, ns := range namespaces {
+		out[ns] = cache.Config{}
+	}
+	return out
+}
+
+// TestNamespaceScopedInstall renders the chart with watchNamespaces: the manager role is a Role in the
+// watched namespace, bound there, and the manager (watching that namespace only) runs the same scenario
+// as the chart's ServiceAccount; it has no cluster-wide access to Secrets.
+func TestNamespaceScopedInstall(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	env := newRBACEnv(t)
+	bank := "rbac-namespaced-bank"
+	objs := rbacObjects(mustTemplate(g, ctx, "--set", "watchNamespaces={"+bank+"}", "--set", "fullnameOverride=namespaced"))
+	var roles, clusterRoles []string
+	for _, o := range objs {
+		switch o.GetKind() {
+		case "Role":
+			roles = append(roles, o.GetNamespace()+"/"+o.GetName())
+		case "ClusterRole":
+			clusterRoles = append(clusterRoles, o.GetName())
+		}
+	}
+	g.Expect(roles).To(ContainElement(bank + "/namespaced-manager-role"))
+	g.Expect(clusterRoles).NotTo(ContainElement("namespaced-manager-role"))
+	// The namespace must exist before its Role; the scenario then uses it.
+	g.Expect(cluster.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: bank}})).To(Succeed())
+	var sa string
+	for _, o := range objs {
+		o = o.DeepCopy()
+		if namespaced, err := cluster.Client.IsObjectNamespaced(o); err == nil && namespaced && o.GetNamespace() == "" {
+			o.SetNamespace(namespace)
+		}
+		g.Expect(cluster.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o),
+			client.FieldOwner("deploytest-rbac"), client.ForceOwnership)).To(Succeed(), o.GetKind()+" "+o.GetName())
+		if o.GetKind() == "ServiceAccount" {
+			sa = "system:serviceaccount:" + o.GetNamespace() + ":" + o.GetName()
+		}
+	}
+	allowed := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+		User: sa, ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "list", Resource: "secrets", Namespace: "default"}}}
+	g.Expect(cluster.Client.Create(ctx, allowed)).To(Succeed())
+	g.Expect(allowed.Status.Allowed).To(BeFalse(), "the namespace-scoped install may not list Secrets of other namespaces")
+
+	existing := &corev1.Namespace{}
+	g.Expect(cluster.Client.Get(ctx, client.ObjectKey{Name: bank}, existing)).To(Succeed())
+	failed, err := env.scenarioIn(t, sa, existing, []string{bank})
+	g.Expect(err).NotTo(HaveOccurred(), "step %q failed as %s in namespace-scoped mode", failed, sa)
 }
 
 // workloadIdentity creates a tenant signing in with a ServiceAccount token Entra trusts, and waits for
