@@ -73,8 +73,8 @@ func TestCheckOptedIn(t *testing.T) {
 func TestSecretCacheKeepsNoDataOrAnnotations(t *testing.T) {
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "bank", Name: "s", ResourceVersion: "7",
-			Labels:      map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken},
-			Annotations: map[string]string{"kubectl.kubernetes.io/last-applied-configuration": `{"data":{"token":"c2VjcmV0"}}`},
+			Labels:        map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken},
+			Annotations:   map[string]string{"kubectl.kubernetes.io/last-applied-configuration": `{"data":{"token":"c2VjcmV0"}}`},
 			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}},
 		Data: map[string][]byte{"token": []byte("secret")},
 	}
