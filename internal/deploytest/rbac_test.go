@@ -446,49 +446,78 @@ func namespaceConfigs(namespaces []string) map[string]cache.Config {
 	return out
 }
 
-// TestNamespaceScopedInstall renders the chart with watchNamespaces: the manager role is a Role in the
-// watched namespace, bound there, and the manager (watching that namespace only) runs the same scenario
-// as the chart's ServiceAccount; it has no cluster-wide access to Secrets.
+// TestNamespaceScopedInstall renders the chart with watchNamespaces, and kustomize's config/namespaced
+// overlay: the manager role is a Role in the watched namespace, bound there, the ServiceAccount may not
+// read Secrets elsewhere, and the manager (watching that namespace only) runs the same scenario as that
+// ServiceAccount.
 func TestNamespaceScopedInstall(t *testing.T) {
-	g := NewWithT(t)
-	ctx := t.Context()
 	env := newRBACEnv(t)
-	bank := "rbac-namespaced-bank"
-	objs := rbacObjects(mustTemplate(g, ctx, "--set", "watchNamespaces={"+bank+"}", "--set", "fullnameOverride=namespaced"))
-	var roles, clusterRoles []string
-	for _, o := range objs {
-		switch o.GetKind() {
-		case "Role":
-			roles = append(roles, o.GetNamespace()+"/"+o.GetName())
-		case "ClusterRole":
-			clusterRoles = append(clusterRoles, o.GetName())
-		}
+	for _, installer := range []struct {
+		name, bank string
+		render     func(g Gomega, ctx context.Context, bank string) []*unstructured.Unstructured
+	}{
+		{"helm", "rbac-namespaced-bank", func(g Gomega, ctx context.Context, bank string) []*unstructured.Unstructured {
+			return mustTemplate(g, ctx, "--set", "watchNamespaces={"+bank+"}", "--set", "fullnameOverride=namespaced")
+		}},
+		{"kustomize", "bank-a", func(g Gomega, ctx context.Context, _ string) []*unstructured.Unstructured {
+			return kustomizeBuild(g, ctx, "config/namespaced")
+		}},
+	} {
+		t.Run(installer.name, func(t *testing.T) {
+			g := NewWithT(t)
+			ctx := t.Context()
+			bank := installer.bank
+			rendered := installer.render(g, ctx, bank)
+			var args []string
+			for _, d := range find(rendered, "Deployment") {
+				containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+				a, _, _ := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
+				args = append(args, a...)
+			}
+			g.Expect(args).To(ContainElement("--watch-namespaces=" + bank))
+			objs := rbacObjects(rendered)
+			var roles []string
+			for _, o := range objs {
+				if o.GetKind() == "ClusterRoleBinding" {
+					g.Expect(o.GetName()).NotTo(HaveSuffix("manager-rolebinding"), "no cluster-wide binding of the manager role")
+				}
+				if o.GetKind() == "Role" {
+					roles = append(roles, o.GetNamespace()+"/"+o.GetName())
+				}
+			}
+			g.Expect(roles).To(ContainElement(HavePrefix(bank + "/")))
+			// An earlier test bound the same ServiceAccount name cluster-wide: remove that binding.
+			for _, o := range find(kustomizeBuild(g, ctx, "config/default"), "ClusterRoleBinding") {
+				if strings.HasSuffix(o.GetName(), "manager-rolebinding") {
+					g.Expect(client.IgnoreNotFound(cluster.Client.Delete(ctx, o))).To(Succeed())
+				}
+			}
+			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: bank}}
+			g.Expect(cluster.Client.Create(ctx, ns)).To(Succeed()) // before its Role
+			var sa string
+			for _, o := range objs {
+				o = o.DeepCopy()
+				if namespaced, err := cluster.Client.IsObjectNamespaced(o); err == nil && namespaced && o.GetNamespace() == "" {
+					o.SetNamespace(namespace)
+				}
+				g.Expect(cluster.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o),
+					client.FieldOwner("deploytest-rbac"), client.ForceOwnership)).To(Succeed(), o.GetKind()+" "+o.GetName())
+				if o.GetKind() == "ServiceAccount" {
+					sa = "system:serviceaccount:" + o.GetNamespace() + ":" + o.GetName()
+				}
+			}
+			time.Sleep(500 * time.Millisecond) // the RBAC authorizer reads bindings through an informer
+			for _, other := range []string{"default", namespace} {
+				review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+					User: sa, ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "get", Resource: "secrets", Namespace: other}}}
+				g.Expect(cluster.Client.Create(ctx, review)).To(Succeed())
+				g.Expect(review.Status.Allowed).To(BeFalse(), "%s may read Secrets in %s", sa, other)
+			}
+			g.Expect(cluster.Client.Get(ctx, client.ObjectKeyFromObject(ns), ns)).To(Succeed())
+			failed, err := env.scenarioIn(t, sa, ns, []string{bank})
+			g.Expect(err).NotTo(HaveOccurred(), "step %q failed as %s in namespace-scoped mode", failed, sa)
+		})
 	}
-	g.Expect(roles).To(ContainElement(bank + "/namespaced-manager-role"))
-	g.Expect(clusterRoles).NotTo(ContainElement("namespaced-manager-role"))
-	// The namespace must exist before its Role; the scenario then uses it.
-	g.Expect(cluster.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: bank}})).To(Succeed())
-	var sa string
-	for _, o := range objs {
-		o = o.DeepCopy()
-		if namespaced, err := cluster.Client.IsObjectNamespaced(o); err == nil && namespaced && o.GetNamespace() == "" {
-			o.SetNamespace(namespace)
-		}
-		g.Expect(cluster.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o),
-			client.FieldOwner("deploytest-rbac"), client.ForceOwnership)).To(Succeed(), o.GetKind()+" "+o.GetName())
-		if o.GetKind() == "ServiceAccount" {
-			sa = "system:serviceaccount:" + o.GetNamespace() + ":" + o.GetName()
-		}
-	}
-	allowed := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-		User: sa, ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "list", Resource: "secrets", Namespace: "default"}}}
-	g.Expect(cluster.Client.Create(ctx, allowed)).To(Succeed())
-	g.Expect(allowed.Status.Allowed).To(BeFalse(), "the namespace-scoped install may not list Secrets of other namespaces")
-
-	existing := &corev1.Namespace{}
-	g.Expect(cluster.Client.Get(ctx, client.ObjectKey{Name: bank}, existing)).To(Succeed())
-	failed, err := env.scenarioIn(t, sa, existing, []string{bank})
-	g.Expect(err).NotTo(HaveOccurred(), "step %q failed as %s in namespace-scoped mode", failed, sa)
 }
 
 // workloadIdentity creates a tenant signing in with a ServiceAccount token Entra trusts, and waits for
