@@ -17,7 +17,10 @@ limitations under the License.
 package controller
 
 import (
+	"context"
+
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/credential"
@@ -36,6 +39,12 @@ func checkOptedIn(secret *corev1.Secret) error {
 		return &secretError{reason: v1.SecretNotLabelledReason, err: err}
 	}
 	return nil
+}
+
+// getOptedIn reads a Secret only if it opts in (credential.GetOptedIn): an unlabelled Secret is read
+// metadata-only, and checkOptedIn then reports it.
+func getOptedIn(ctx context.Context, reader client.Reader, key client.ObjectKey, secret *corev1.Secret) error {
+	return credential.GetOptedIn(ctx, reader, key, secret)
 }
 
 // normalizedToken is the SCIM token as the endpoint accepts it (credential.NormalizeToken): the

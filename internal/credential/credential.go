@@ -21,6 +21,7 @@ limitations under the License.
 package credential
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -30,6 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
@@ -92,4 +94,27 @@ func stripSecret(in any) (any, error) {
 		obj.SetManagedFields(nil)
 	}
 	return in, nil
+}
+
+// GetOptedIn reads a Secret from the API server only if it opts in: it lists the Secret by name with
+// OptedInSelector, so the data of a Secret without the label never reaches the operator. When the Secret
+// exists but does not opt in, secret is left with its metadata only (read metadata-only) and no error,
+// and CheckOptedIn on it reports the missing label; a Secret that does not exist is a NotFound error.
+func GetOptedIn(ctx context.Context, reader client.Reader, key client.ObjectKey, secret *corev1.Secret) error {
+	list := &corev1.SecretList{}
+	if err := reader.List(ctx, list, client.InNamespace(key.Namespace),
+		client.MatchingFields{"metadata.name": key.Name}, client.MatchingLabelsSelector{Selector: OptedInSelector()}); err != nil {
+		return err
+	}
+	if len(list.Items) == 1 {
+		list.Items[0].DeepCopyInto(secret)
+		return nil
+	}
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := reader.Get(ctx, key, meta); err != nil {
+		return err
+	}
+	*secret = corev1.Secret{ObjectMeta: meta.ObjectMeta}
+	return nil
 }

@@ -247,7 +247,8 @@ func (t *tokens) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		return ctrl.Result{}, nil
 	}
 	secret := &corev1.Secret{}
-	err = t.secret.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name}, secret)
+	// Only an opted-in Secret's data is read; an unlabelled one comes back metadata-only.
+	err = credential.GetOptedIn(ctx, t.secret, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name}, secret)
 	switch {
 	case apierrors.IsNotFound(err):
 	case err != nil:
