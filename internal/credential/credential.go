@@ -110,11 +110,11 @@ func GetOptedIn(ctx context.Context, reader client.Reader, key client.ObjectKey,
 		list.Items[0].DeepCopyInto(secret)
 		return nil
 	}
-	meta := &metav1.PartialObjectMetadata{}
-	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	if err := reader.Get(ctx, key, meta); err != nil {
+	metadataOnly := &metav1.PartialObjectMetadata{}
+	metadataOnly.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := reader.Get(ctx, key, metadataOnly); err != nil {
 		return err
 	}
-	*secret = corev1.Secret{ObjectMeta: meta.ObjectMeta}
+	*secret = corev1.Secret{ObjectMeta: metadataOnly.ObjectMeta}
 	return nil
 }
