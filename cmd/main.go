@@ -23,16 +23,20 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/andmoney/scim-operator/internal/controller"
+	"github.com/andmoney/scim-operator/internal/credential"
 	"github.com/andmoney/scim-operator/internal/graph/msgraph"
 	"github.com/andmoney/scim-operator/internal/scheme"
 	"github.com/andmoney/scim-operator/internal/scim"
@@ -50,6 +54,7 @@ func main() {
 		leaderElect            bool
 		kubeAPIQPS             float64
 		kubeAPIBurst           int
+		watchNamespaces        string
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0",
 		"Address of the metrics endpoint, e.g. :8443 (HTTPS) or :8080 (HTTP); 0 disables it.")
@@ -68,6 +73,9 @@ func main() {
 	// client-go's default limiter (5 requests/s) would cap SCIM writes at 5/s: see docs/benchmarks.md.
 	flag.Float64Var(&kubeAPIQPS, "kube-api-qps", 500, "Requests per second to the API server, sustained.")
 	flag.IntVar(&kubeAPIBurst, "kube-api-burst", 1000, "Requests to the API server in a burst.")
+	flag.StringVar(&watchNamespaces, "watch-namespaces", "",
+		"Comma-separated namespaces the operator watches and serves; empty: all namespaces. With a list, the "+
+			"operator needs Roles in those namespaces only (the chart's and kustomize's namespace-scoped mode).")
 	var scimOpts scim.Options
 	scimOpts.BindFlags(flag.CommandLine)
 	var controllerOpts controller.Options
@@ -112,8 +120,13 @@ func main() {
 		// exits right after.
 		LeaderElectionReleaseOnCancel: true,
 		// The cache keeps no managedFields: nothing here reads them (the controllers merge-patch, the SCIM
-		// store updates), and they are most of a cached record's memory (docs/benchmarks.md).
-		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
+		// store updates), and they are most of a cached record's memory (docs/benchmarks.md). Of Secrets it
+		// keeps the metadata of those that opt in with scim.andmoney.dk/secret-type, without annotations.
+		Cache: cache.Options{
+			DefaultTransform:  cache.TransformStripManagedFields(),
+			DefaultNamespaces: namespaceConfigs(watchNamespaces),
+			ByObject:          map[client.Object]cache.ByObject{&corev1.Secret{}: credential.SecretCache()},
+		},
 	})
 	if err != nil {
 		log.Error(err, "Failed to create the manager")
@@ -142,4 +155,18 @@ func main() {
 		log.Error(err, "Manager stopped with an error")
 		os.Exit(1)
 	}
+}
+
+// namespaceConfigs is the cache's DefaultNamespaces for --watch-namespaces: nil (all namespaces) when empty.
+func namespaceConfigs(list string) map[string]cache.Config {
+	var out map[string]cache.Config
+	for ns := range strings.SplitSeq(list, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			if out == nil {
+				out = map[string]cache.Config{}
+			}
+			out[ns] = cache.Config{}
+		}
+	}
+	return out
 }

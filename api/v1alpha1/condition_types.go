@@ -77,6 +77,9 @@ const (
 	SecretNotFoundReason = "SecretNotFound"
 	// SecretKeyNotFoundReason: a referenced Secret lacks the referenced key, or the value is empty.
 	SecretKeyNotFoundReason = "SecretKeyNotFound"
+	// SecretNotLabelledReason: a referenced Secret does not opt in with the label SecretTypeLabel, so
+	// the operator does not read it.
+	SecretNotLabelledReason = "SecretNotLabelled"
 	// EndpointNotAllowedReason: the tenant's custom endpoints are on a host the operator's
 	// administrator did not allow (--allowed-custom-endpoints); the operator sends them nothing.
 	EndpointNotAllowedReason = "EndpointNotAllowed"
@@ -135,6 +138,14 @@ const (
 	// annotation the operator finds its application again instead of creating a second one.
 	CreatedServicePrincipalAnnotation = "scim.andmoney.dk/created-service-principal-id"
 
+	// SecretTypeLabel opts a Secret in to being read by the operator: its value is
+	// SecretTypeTenantCredentials or SecretTypeSCIMToken. The operator caches and reads no other Secret,
+	// so a ScimTenant or ScimApplication cannot make it read one that was not meant for it.
+	SecretTypeLabel = "scim.andmoney.dk/secret-type"
+	// SecretTypeTenantCredentials labels a Secret holding a ScimTenant's client secret or certificate.
+	SecretTypeTenantCredentials = "tenant-credentials"
+	// SecretTypeSCIMToken labels a Secret holding a ScimApplication's SCIM bearer token.
+	SecretTypeSCIMToken = "scim-token"
 	// ApplicationLabel names, on every Advisor and Room, the ScimApplication whose SCIM endpoint
 	// created it.
 	ApplicationLabel = "scim.andmoney.dk/application"

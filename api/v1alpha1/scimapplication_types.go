@@ -322,8 +322,10 @@ type ScimApplicationStatus struct {
 	// +optional
 	Origin ApplicationOrigin `json:"origin,omitempty"`
 
-	// secretsHash is the SHA-256 of the admin credentials and settings last pushed to Entra. The token
-	// itself is never recorded; a different hash means the desired set changed and is pushed again.
+	// secretsHash is the SHA-256 of the admin credentials and settings last pushed to Entra, with the
+	// token Secret's resource version in place of the token: it tells nothing about the token. A different
+	// hash means the desired set changed and is pushed again; the SCIM endpoint reads its change as "Entra
+	// has the new token" and stops accepting the previous one.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	SecretsHash string `json:"secretsHash,omitempty"`

@@ -114,6 +114,11 @@ func generate() (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if filepath.Base(src) == managerRoleFile {
+			if out, err = namespaceScoped(out); err != nil {
+				return nil, fmt.Errorf("%s: %w", src, err)
+			}
+		}
 		files[filepath.Join(chartDir, "templates/rbac", filepath.Base(src))] = out
 	}
 
@@ -141,6 +146,37 @@ func generate() (map[string][]byte, error) {
 		files[filepath.Join(chartDir, "templates/admission", filepath.Base(src))] = out
 	}
 	return files, nil
+}
+
+// managerRoleFile is controller-gen's manager role: with watchNamespaces set, the chart renders it as a
+// Role in each watched namespace instead of a ClusterRole (the namespace-scoped install mode).
+const managerRoleFile = "role.yaml"
+
+// namespaceScoped wraps the rendered manager ClusterRole: unchanged when .Values.watchNamespaces is empty,
+// otherwise one Role of the same rules per namespace of the list.
+func namespaceScoped(rendered []byte) ([]byte, error) {
+	header, body, ok := bytes.Cut(rendered, []byte("\n---\n"))
+	if !ok || bytes.Count(body, []byte("\n---\n")) > 0 || !bytes.Contains(body, []byte("kind: ClusterRole\n")) {
+		return nil, errors.New("want exactly one ClusterRole")
+	}
+	scoped := string(body)
+	scoped = strings.Replace(scoped, "kind: ClusterRole\n", "kind: Role\n", 1)
+	scoped = strings.ReplaceAll(scoped, `include "scim-operator.fullname" .`, `include "scim-operator.fullname" $`)
+	scoped = strings.ReplaceAll(scoped, `include "scim-operator.labels" .`, `include "scim-operator.labels" $`)
+	name := "-manager-role\n"
+	i := strings.Index(scoped, name)
+	if i < 0 {
+		return nil, errors.New("no manager-role name")
+	}
+	scoped = scoped[:i+len(name)] + "  namespace: {{ $namespace }}\n" + scoped[i+len(name):]
+	var b bytes.Buffer
+	b.Write(header)
+	b.WriteString("\n{{- if not .Values.watchNamespaces }}\n---\n")
+	b.Write(body)
+	b.WriteString("{{- else }}\n{{- range $namespace := .Values.watchNamespaces }}\n---\n")
+	b.WriteString(scoped)
+	b.WriteString("{{- end }}\n{{- end }}\n")
+	return b.Bytes(), nil
 }
 
 // crdAnnotations go after a CRD's own annotations.

@@ -226,7 +226,7 @@ func newApplication(ctx context.Context, c client.Client, ns, name string) (stri
 	}
 	token := "bench-token-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	if err := c.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-token"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-token", Labels: map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}},
 		Data:       map[string][]byte{"token": []byte(token)},
 	}); err != nil {
 		return "", fmt.Errorf("create the token Secret: %w", err)

@@ -33,18 +33,14 @@ import (
 // test connection accepted them. A hash in status avoids pushing an unchanged set again.
 func (r *ScimApplicationReconciler) reconcileAdminCredentials(ctx context.Context, s *appScope) error {
 	app := s.app
-	token, _, err := readSecretKey(ctx, r.APIReader, app.Namespace, app.Spec.TokenSecretRef)
+	token, tokenVersion, err := readSecretKey(ctx, r.APIReader, app.Namespace, app.Spec.TokenSecretRef)
 	if err != nil {
 		return s.fail(v1.AdminCredentialsReadyCondition, err, "")
 	}
 	tenantURL := r.tenantURL(s)
 	app.Status.TenantURL = tenantURL
-	secrets := desiredSecrets(s, tenantURL, strings.TrimSpace(string(token)))
-	pairs := make([]string, 0, 2*len(secrets))
-	for _, sec := range secrets {
-		pairs = append(pairs, sec.Key, sec.Value)
-	}
-	hash := hashOf(pairs...)
+	secrets := desiredSecrets(s, tenantURL, normalizedToken(token))
+	hash := secretsHash(secrets, tokenVersion)
 	if hash == app.Status.SecretsHash {
 		return nil
 	}

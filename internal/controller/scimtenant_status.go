@@ -60,7 +60,7 @@ func setCredentialsReadyCondition(tenant *v1.ScimTenant, failure *outcome) {
 		setCondition(&tenant.Status.Conditions, tenant.Generation, t, status, reason, message)
 	}
 	if status == metav1.ConditionTrue || reason == v1.InvalidCredentialsReason || reason == v1.ForbiddenReason ||
-		reason == v1.SecretNotFoundReason || reason == v1.SecretKeyNotFoundReason ||
+		reason == v1.SecretNotFoundReason || reason == v1.SecretKeyNotFoundReason || reason == v1.SecretNotLabelledReason ||
 		reason == v1.EndpointNotAllowedReason || reason == v1.AudienceNotAllowedReason {
 		tenant.Status.ObservedGeneration = tenant.Generation
 	}

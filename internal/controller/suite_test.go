@@ -194,7 +194,7 @@ func newNamespace(t *testing.T) string {
 
 func createSecret(t *testing.T, ns, name, key, value string) {
 	t.Helper()
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, StringData: map[string]string{key: value}}
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: optIn}, StringData: map[string]string{key: value}}
 	if err := k8s.Create(t.Context(), s); err != nil {
 		t.Fatalf("create secret: %v", err)
 	}
@@ -330,3 +330,6 @@ func caPool() *x509.CertPool {
 	pool.AddCert(simServer.Certificate())
 	return pool
 }
+
+// optIn is the label every Secret the operator may read carries.
+var optIn = map[string]string{v1.SecretTypeLabel: v1.SecretTypeTenantCredentials}

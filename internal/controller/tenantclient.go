@@ -173,11 +173,14 @@ func (e *secretError) Unwrap() error { return e.err }
 // keeps no Secret cache.
 func readSecretKey(ctx context.Context, reader client.Reader, namespace string, ref v1.SecretKeySelector) ([]byte, string, error) {
 	secret := &corev1.Secret{}
-	if err := reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, secret); err != nil {
+	if err := getOptedIn(ctx, reader, client.ObjectKey{Namespace: namespace, Name: ref.Name}, secret); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, "", &secretError{reason: v1.SecretNotFoundReason, err: fmt.Errorf("secret %s/%s not found", namespace, ref.Name)}
 		}
 		return nil, "", fmt.Errorf("read secret %s/%s: %w", namespace, ref.Name, err)
+	}
+	if err := checkOptedIn(secret); err != nil {
+		return nil, "", err
 	}
 	value := secret.Data[ref.Key]
 	if len(value) == 0 {

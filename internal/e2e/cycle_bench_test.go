@@ -92,7 +92,7 @@ func setUpBenchApplication(b *testing.B, ns, group string) *v1.ScimApplication {
 	b.Helper()
 	ctx := b.Context()
 	secret := func(name, key, value string) {
-		if err := k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, StringData: map[string]string{key: value}}); err != nil {
+		if err := k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: optIn}, StringData: map[string]string{key: value}}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -195,7 +195,7 @@ func TestProvisioningLoop(t *testing.T) {
 
 func createSecret(t *testing.T, ns, name, key, value string) {
 	t.Helper()
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, StringData: map[string]string{key: value}}
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: optIn}, StringData: map[string]string{key: value}}
 	if err := k8s.Create(t.Context(), s); err != nil {
 		t.Fatalf("create secret: %v", err)
 	}
@@ -357,3 +357,6 @@ func annotate(t *testing.T, obj client.Object, key, value string) {
 		t.Fatalf("annotate: %v", err)
 	}
 }
+
+// optIn is the label every Secret the operator may read carries.
+var optIn = map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}

@@ -31,6 +31,7 @@ import (
 	"github.com/go-logr/logr"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/andmoney/scim-operator/internal/credential"
 	"github.com/andmoney/scim-operator/internal/scim/model"
 	"github.com/andmoney/scim-operator/internal/scim/patch"
 	"github.com/andmoney/scim-operator/internal/scim/store"
@@ -156,14 +157,16 @@ func (s *Server) authenticate(r *http.Request, kind model.Kind) (appEntry, bool)
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return appEntry{}, false
 	}
-	raw := []byte(strings.TrimSpace(token))
-	if entry, ok := s.tokens.lookup(raw, kind); ok {
-		return entry, true
+	raw := []byte(credential.NormalizeToken(token))
+	entry, ok := s.tokens.lookup(raw, kind)
+	if !ok && len(raw) > 0 && s.tokens.refresh(r.Context(), kind) {
+		entry, ok = s.tokens.lookup(raw, kind)
 	}
-	if len(raw) == 0 || !s.tokens.refresh(r.Context(), kind) {
+	// An application being deleted takes no more writes: its records are about to be cleaned up.
+	if !ok || (r.Method != http.MethodGet && s.tokens.deleting(r.Context(), entry.app)) {
 		return appEntry{}, false
 	}
-	return s.tokens.lookup(raw, kind)
+	return entry, true
 }
 
 // limitBody reads the body of a write in full, refusing it with 413 past MaxBodyBytes before any parser

@@ -170,7 +170,7 @@ func newApp(t *testing.T, ns string, rt v1.ResourceType) *endpoint {
 	g := NewWithT(t)
 	token := randomToken()
 	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "token-"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "token-", Labels: optIn},
 		// A trailing newline, as `kubectl create secret --from-file` leaves it.
 		Data: map[string][]byte{"token": []byte(token + "\n")},
 	}
@@ -301,3 +301,6 @@ func records(t *testing.T, e *endpoint) []client.Object {
 	}
 	return out
 }
+
+// optIn is the label every token Secret the endpoint may read carries.
+var optIn = map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}

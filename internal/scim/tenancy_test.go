@@ -104,6 +104,7 @@ func TestTokenRotation(t *testing.T) {
 	// Pointing the application at another Secret switches tokens too.
 	other := &corev1.Secret{}
 	other.Namespace, other.GenerateName = e.app.Namespace, "token-"
+	other.Labels = optIn
 	third := randomToken()
 	other.Data = map[string][]byte{"t": []byte(third)}
 	g.Expect(cluster.Client.Create(t.Context(), other)).To(Succeed())
@@ -176,6 +177,7 @@ func TestNewApplicationTokenWorksAtOnce(t *testing.T) {
 		token := randomToken()
 		secret := &corev1.Secret{}
 		secret.Namespace, secret.GenerateName = ns, "token-"
+		secret.Labels = optIn
 		secret.Data = map[string][]byte{"token": []byte(token)}
 		g.Expect(cluster.Client.Create(t.Context(), secret)).To(Succeed())
 		app := &v1.ScimApplication{}
