@@ -44,12 +44,16 @@ func TestFromAttributes(t *testing.T) {
 			kind: RoomKind, attrs: map[string]any{"userName": "r", "addresses": map[string]any{"formatted": "R"}},
 			want: User{UserName: "r", Active: true, WorkAddress: "R"},
 		},
-		"no userName":          {kind: RoomKind, attrs: map[string]any{}, scimType: scimerrors.ScimTypeInvalidValue},
-		"a home address":       {kind: RoomKind, attrs: map[string]any{"userName": "r", "addresses": []any{map[string]any{"type": "home"}}}, scimType: scimerrors.ScimTypeInvalidValue},
-		"a name on a room":     {kind: RoomKind, attrs: map[string]any{"userName": "r", "name": map[string]any{"givenName": "x"}}, scimType: scimerrors.ScimTypeInvalidPath},
-		"too long":             {kind: RoomKind, attrs: map[string]any{"userName": strings.Repeat("u", 257)}, scimType: scimerrors.ScimTypeInvalidValue},
-		"a non-string":         {kind: RoomKind, attrs: map[string]any{"userName": 1}, scimType: scimerrors.ScimTypeInvalidValue},
-		"a non-boolean active": {kind: RoomKind, attrs: map[string]any{"userName": "r", "active": "x"}, scimType: scimerrors.ScimTypeInvalidValue},
+		"no userName": {kind: RoomKind, attrs: map[string]any{}, scimType: scimerrors.ScimTypeInvalidValue},
+		"a home address is ignored": {
+			kind:  RoomKind,
+			attrs: map[string]any{"userName": "r", "addresses": []any{map[string]any{"type": "home", "formatted": "H"}, map[string]any{"type": "work", "formatted": "W"}}},
+			want:  User{UserName: "r", Active: true, WorkAddress: "W"},
+		},
+		"a name on a room is ignored": {kind: RoomKind, attrs: map[string]any{"userName": "r", "name": map[string]any{"givenName": "x"}}, want: User{UserName: "r", Active: true}},
+		"too long":                    {kind: RoomKind, attrs: map[string]any{"userName": strings.Repeat("u", 257)}, scimType: scimerrors.ScimTypeInvalidValue},
+		"a non-string":                {kind: RoomKind, attrs: map[string]any{"userName": 1}, scimType: scimerrors.ScimTypeInvalidValue},
+		"a non-boolean active":        {kind: RoomKind, attrs: map[string]any{"userName": "r", "active": "x"}, scimType: scimerrors.ScimTypeInvalidValue},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
