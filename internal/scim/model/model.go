@@ -54,10 +54,6 @@ type User struct {
 	WorkAddress string
 }
 
-// Fold is the case-insensitive form of a userName. Filters, the field index and uniqueness claims all use
-// it: if a filter missed a userName that a POST then rejected as taken, Entra would loop on create → 409.
-func Fold(userName string) string { return strings.ToLower(userName) }
-
 // Maximum lengths, equal to the CRD's, so that a too-long value is a SCIM 400 before anything is written.
 const (
 	maxName    = 256
