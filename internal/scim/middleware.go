@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,7 +125,9 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 	u := *r.URL
 	u.Path, u.RawPath = rest, ""
 	inner.URL = &u
-	server.ServeHTTP(rw, inner)
+	uw := &unavailableWriter{ResponseWriter: rw}
+	server.ServeHTTP(uw, inner)
+	uw.finish()
 }
 
 // elimityServer returns elimity's server for a kind and base URL. Servers are kept per base URL, up to a
@@ -271,10 +274,13 @@ func operation(method, rest string) string {
 	return opUnknown
 }
 
-// writeError writes a SCIM error: application/scim+json, status as a string.
+// writeError writes a SCIM error: application/scim+json, status as a string, and Retry-After on a 503.
 func writeError(w http.ResponseWriter, e scimerrors.ScimError) {
 	body, _ := e.MarshalJSON()
 	w.Header().Set("Content-Type", "application/scim+json")
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(body)
 }
