@@ -33,6 +33,7 @@ import (
 	"github.com/elimity-com/scim/schema"
 	scimfilter "github.com/scim2/filter-parser/v2"
 
+	"github.com/andmoney/scim-operator/internal/scim/model"
 	"github.com/andmoney/scim-operator/internal/scim/patch"
 )
 
@@ -69,7 +70,7 @@ func normalizePatches(next http.Handler) http.Handler {
 				http.Error(w, "unreadable body", http.StatusBadRequest)
 				return
 			}
-			body = patch.Normalize(body)
+			body, _ = patch.Normalize(body, model.AdvisorKind)
 			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		}
 		next.ServeHTTP(w, r)

@@ -130,8 +130,8 @@ func TestRenames(t *testing.T) {
 	_ = b
 }
 
-// TestStaleClaims covers a request that died between its claim and its record: the claim blocks the
-// userName while its request might still be running, and is reclaimed once it is older than the grace
+// TestStaleClaims covers a request that died between its claim and its record: the claim holds the
+// userName open (503, try again later) while its request might still be running, and is reclaimed once it is older than the grace
 // period; a claim whose record holds the userName is never reclaimed.
 func TestStaleClaims(t *testing.T) {
 	g := NewWithT(t)
@@ -144,8 +144,11 @@ func TestStaleClaims(t *testing.T) {
 	}
 	g.Expect(cluster.Client.Create(t.Context(), orphan)).To(Succeed())
 
-	// The server's grace period (minutes) has not passed: the creator might still be writing the record.
-	expectError(g, e.do(http.MethodPost, "/Users", userBody(e.prefix, "Stale@contoso.com", "x")), http.StatusConflict, "uniqueness")
+	// The server's grace period (minutes) has not passed: the creator might still be writing the record,
+	// so the outcome is open: try again later, not "taken".
+	r := e.do(http.MethodPost, "/Users", userBody(e.prefix, "Stale@contoso.com", "x"))
+	expectError(g, r, http.StatusServiceUnavailable, "")
+	g.Expect(r.header.Get("Retry-After")).NotTo(BeEmpty())
 
 	// A store whose grace period has passed reclaims it.
 	st := store.New(testMgr.GetCache(), testMgr.GetAPIReader(), testMgr.GetClient(),

@@ -152,9 +152,17 @@ func (h userHandler) fail(r *http.Request, id string, err error) error {
 		// The CRD's validation refused a value the schema let through: the client's to fix.
 		return scimerrors.ScimError{ScimType: scimerrors.ScimTypeInvalidValue, Status: http.StatusBadRequest,
 			Detail: "A value is not acceptable to the record schema."}
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-		logger(r).Info("SCIM request ran out of time", "error", err.Error())
-		return scimerrors.ScimError{Status: http.StatusInternalServerError, Detail: "The request timed out."}
+	case errors.Is(err, store.ErrUserNameInFlight):
+		logger(r).Info("The userName is being written by another request; answering try again later")
+		return errUnavailable
+	case store.IsUnavailable(err):
+		// A timeout or a refused connection: the client should retry, and what may have been written is
+		// finished or released by the store as soon as the API server is back.
+		logger(r).Info("The API server did not answer in time", "error", err.Error())
+		return errUnavailable
+	case errors.Is(err, context.Canceled):
+		logger(r).Info("SCIM request cancelled", "error", err.Error())
+		return scimerrors.ScimError{Status: http.StatusInternalServerError, Detail: "The request was cancelled."}
 	}
 	logger(r).Error(err, "SCIM request failed")
 	return scimerrors.ScimErrorInternal

@@ -60,7 +60,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, app store.App
 	req.app = app
 	page, err := userHandler{kind: app.Kind, store: s.store}.list(r, req)
 	if err != nil {
-		writeError(w, scimerrors.CheckScimError(err, http.MethodGet))
+		writeError(w, checkError(err, http.MethodGet))
 		return
 	}
 	resources := make([]any, len(page.Resources))

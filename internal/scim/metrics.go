@@ -25,8 +25,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/andmoney/scim-operator/internal/scim/model"
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
@@ -51,6 +53,11 @@ var (
 		Help:    "SCIM request latency, by application and operation.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{labelApplication, labelOperation})
+	ignoredAttributesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "scim_ignored_attributes_total",
+		Help: "Attributes, sub-attributes and multi-valued elements a client sent that the record kind does not store, " +
+			"ignored rather than refused, by kind and attribute (RFC 7643 name, enterprise, extension, or other).",
+	}, []string{"kind", "attribute"})
 	recordsDesc = prometheus.NewDesc("scim_records",
 		"Advisor or Room records of an application, as the SCIM endpoint's cache holds them.",
 		[]string{labelApplication, "resource_type"}, nil)
@@ -83,7 +90,7 @@ func (c *recordCollector) Collect(ch chan<- prometheus.Metric) {
 // record collector in place of an earlier server's (tests and benchmarks build more than one).
 func registerMetrics(records *recordCollector) error {
 	registerOnce.Do(func() {
-		ctrlmetrics.Registry.MustRegister(requestsTotal, requestErrorsTotal, requestDuration)
+		ctrlmetrics.Registry.MustRegister(requestsTotal, requestErrorsTotal, requestDuration, ignoredAttributesTotal)
 	})
 	err := ctrlmetrics.Registry.Register(records)
 	if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
@@ -103,4 +110,16 @@ func observe(app, op string, code int, elapsed time.Duration) {
 		requestErrorsTotal.WithLabelValues(app, op, c).Inc()
 	}
 	requestDuration.WithLabelValues(app, op).Observe(elapsed.Seconds())
+}
+
+// countIgnored counts the attributes a request carried that its kind does not store, and logs them at debug
+// level: an admin who mapped one in Entra by mistake can find it, and no user fails over it.
+func countIgnored(ctx context.Context, kind *model.KindSpec, ignored []string) {
+	if len(ignored) == 0 {
+		return
+	}
+	for _, a := range ignored {
+		ignoredAttributesTotal.WithLabelValues(kind.String(), a).Inc()
+	}
+	logf.FromContext(ctx).V(1).Info("Ignored attributes the record does not store", "attributes", ignored)
 }

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 	defer cancel()
 	ctx = logf.IntoContext(context.WithValue(ctx, appKey, entry.app), log)
 
-	if err := s.limitBody(r, op); err != nil {
+	if err := s.limitBody(ctx, r, op, kind); err != nil {
 		writeError(rw, *err)
 		return
 	}
@@ -125,7 +126,9 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 	u := *r.URL
 	u.Path, u.RawPath = rest, ""
 	inner.URL = &u
-	server.ServeHTTP(rw, inner)
+	uw := &unavailableWriter{ResponseWriter: rw}
+	server.ServeHTTP(uw, inner)
+	uw.finish()
 }
 
 // elimityServer returns elimity's server for a kind and base URL. Servers are kept per base URL, up to a
@@ -170,9 +173,9 @@ func (s *Server) authenticate(r *http.Request, kind model.Kind) (appEntry, bool)
 }
 
 // limitBody reads the body of a write in full, refusing it with 413 past MaxBodyBytes before any parser
-// sees it (elimity reads bodies without a limit, and ignores read errors on POST and PUT). A PATCH body is
-// normalised for elimity on the way.
-func (s *Server) limitBody(r *http.Request, op string) *scimerrors.ScimError {
+// sees it (elimity reads bodies without a limit, and ignores read errors on POST and PUT). The body is
+// normalised for elimity on the way, and what the kind does not store is counted and logged as ignored.
+func (s *Server) limitBody(ctx context.Context, r *http.Request, op string, kind *model.KindSpec) *scimerrors.ScimError {
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 	default:
@@ -192,11 +195,13 @@ func (s *Server) limitBody(r *http.Request, op string) *scimerrors.ScimError {
 	if int64(len(body)) > s.opts.MaxBodyBytes {
 		return tooLarge
 	}
+	var ignored []string
 	if op == opPatch {
-		body = patch.Normalize(body)
+		body, ignored = patch.Normalize(body, kind)
 	} else {
-		body = patch.NormalizeResource(body)
+		body, ignored = patch.NormalizeResource(body, kind)
 	}
+	countIgnored(ctx, kind, ignored)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	return nil
@@ -272,10 +277,13 @@ func operation(method, rest string) string {
 	return opUnknown
 }
 
-// writeError writes a SCIM error: application/scim+json, status as a string.
+// writeError writes a SCIM error: application/scim+json, status as a string, and Retry-After on a 503.
 func writeError(w http.ResponseWriter, e scimerrors.ScimError) {
 	body, _ := e.MarshalJSON()
 	w.Header().Set("Content-Type", "application/scim+json")
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(body)
 }

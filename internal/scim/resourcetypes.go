@@ -24,8 +24,10 @@ import (
 	"github.com/andmoney/scim-operator/internal/scim/model"
 )
 
-// userSchema is the core User schema cut down to the attributes a record of the kind keeps. It keeps the
-// core URN, so that URN-qualified names (urn:ietf:params:scim:schemas:core:2.0:User:displayName) resolve.
+// userSchema is the core User schema cut down to exactly the attributes a record of the kind keeps (see
+// model.KindSpec.Stores; anything else a client sends is ignored). It keeps the core URN, so that
+// URN-qualified names (urn:ietf:params:scim:schemas:core:2.0:User:displayName) resolve, and the
+// description "User Account" of RFC 7643 §8.7.1, which clients compare against.
 func userSchema(kind *model.KindSpec) schema.Schema {
 	str := func(name string, required bool, uniqueness schema.AttributeUniqueness) schema.CoreAttribute {
 		return schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{
@@ -38,7 +40,8 @@ func userSchema(kind *model.KindSpec) schema.Schema {
 	}
 	if kind.HasName {
 		attrs = append(attrs, schema.ComplexCoreAttribute(schema.ComplexParams{
-			Name: "name",
+			Name:        "name",
+			Description: optional.NewString("Only givenName and familyName are stored; other sub-attributes are ignored."),
 			SubAttributes: []schema.SimpleParams{
 				schema.SimpleStringParams(schema.StringParams{Name: "givenName"}),
 				schema.SimpleStringParams(schema.StringParams{Name: "familyName"}),
@@ -49,7 +52,7 @@ func userSchema(kind *model.KindSpec) schema.Schema {
 		schema.SimpleCoreAttribute(schema.SimpleBooleanParams(schema.BooleanParams{Name: "active"})),
 		schema.ComplexCoreAttribute(schema.ComplexParams{
 			Name:        "addresses",
-			Description: optional.NewString("Only the work address is stored."),
+			Description: optional.NewString("Only the formatted value of the work address is stored; other addresses and sub-attributes are ignored."),
 			MultiValued: true,
 			SubAttributes: []schema.SimpleParams{
 				schema.SimpleStringParams(schema.StringParams{Name: "type", CanonicalValues: []string{model.WorkType}}),
@@ -60,6 +63,7 @@ func userSchema(kind *model.KindSpec) schema.Schema {
 		// unknown path, as RFC 7643 defines it for User.
 		schema.ComplexCoreAttribute(schema.ComplexParams{
 			Name:        "groups",
+			Description: optional.NewString("Never stored; read-only, so a write of it is refused."),
 			MultiValued: true,
 			Mutability:  schema.AttributeMutabilityReadOnly(),
 			SubAttributes: []schema.SimpleParams{
@@ -71,7 +75,7 @@ func userSchema(kind *model.KindSpec) schema.Schema {
 	return schema.Schema{
 		ID:          schema.UserSchema,
 		Name:        optional.NewString("User"),
-		Description: optional.NewString(kind.Description),
+		Description: optional.NewString("User Account"),
 		Attributes:  attrs,
 	}
 }

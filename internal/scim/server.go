@@ -101,7 +101,7 @@ func New(mgr manager.Manager, opts Options) (*Server, error) {
 		s.users[kind.Kind] = elimity.ResourceType{
 			ID:          optional.NewString("User"),
 			Name:        "User",
-			Description: optional.NewString("User Account"),
+			Description: optional.NewString(kind.Description),
 			Endpoint:    "/Users",
 			Schema:      userSchema(kind),
 			Handler:     userHandler{kind: kind, store: st},

@@ -34,7 +34,7 @@ type KindSpec struct {
 	Prefix string
 	// HasName says whether a record keeps name.givenName and name.familyName.
 	HasName bool
-	// Description is the description of the kind's SCIM User schema.
+	// Description is the description of the kind's SCIM resource type (its User schema is "User Account").
 	Description string
 	// NewObject returns an empty record object; NewList an empty list of them.
 	NewObject func() client.Object

@@ -54,10 +54,6 @@ type User struct {
 	WorkAddress string
 }
 
-// Fold is the case-insensitive form of a userName. Filters, the field index and uniqueness claims all use
-// it: if a filter missed a userName that a POST then rejected as taken, Entra would loop on create → 409.
-func Fold(userName string) string { return strings.ToLower(userName) }
-
 // Maximum lengths, equal to the CRD's, so that a too-long value is a SCIM 400 before anything is written.
 const (
 	maxName    = 256
@@ -131,7 +127,7 @@ func FromAttributes(kind *KindSpec, attrs map[string]any) (User, error) {
 		}
 		u.Active = b
 	}
-	if v, ok := attrs["name"]; ok && v != nil {
+	if v, ok := attrs["name"]; ok && v != nil && kind.HasName {
 		name, ok := v.(map[string]any)
 		if !ok {
 			return User{}, InvalidValue("name must be a complex attribute")
@@ -155,9 +151,9 @@ func FromAttributes(kind *KindSpec, attrs map[string]any) (User, error) {
 }
 
 // WorkAddressOf reads the work address out of a SCIM addresses value: a list of address objects or, as
-// elimity lets through, one bare object. An address without a type counts as the work address; any other
-// type is refused, since a record has nowhere to keep it and silently dropping it would make Entra send it
-// again on every cycle.
+// elimity lets through, one bare object. An address without a type counts as the work address; addresses
+// of any other type are ignored, as a record has nowhere to keep them (the request middleware has already
+// taken them out and counted them).
 func WorkAddressOf(v any) (string, error) {
 	var elems []any
 	switch t := v.(type) {
@@ -174,8 +170,12 @@ func WorkAddressOf(v any) (string, error) {
 		if !ok {
 			return "", InvalidValue("an address must be a complex value")
 		}
-		if err := CheckWorkType(addr); err != nil {
+		t, err := stringAttr(addr, typeAttr)
+		if err != nil {
 			return "", err
+		}
+		if t != "" && !strings.EqualFold(t, WorkType) {
+			continue
 		}
 		f, err := stringAttr(addr, "formatted")
 		if err != nil {
@@ -190,7 +190,7 @@ func WorkAddressOf(v any) (string, error) {
 
 // CheckWorkType refuses an address object whose type is set and is not work.
 func CheckWorkType(addr map[string]any) error {
-	t, err := stringAttr(addr, "type")
+	t, err := stringAttr(addr, typeAttr)
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func (u User) Attributes(kind *KindSpec) map[string]any {
 		attrs["name"] = name
 	}
 	if u.WorkAddress != "" {
-		attrs["addresses"] = []any{map[string]any{"type": WorkType, "formatted": u.WorkAddress}}
+		attrs["addresses"] = []any{map[string]any{typeAttr: WorkType, formattedAttr: u.WorkAddress}}
 	}
 	return attrs
 }

@@ -17,7 +17,6 @@ limitations under the License.
 package patch
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/elimity-com/scim"
@@ -42,10 +41,7 @@ func applyAddresses(u model.User, op string, p scimfilter.Path, value any) (mode
 			return u, err
 		}
 		if !work {
-			if op == scim.PatchOperationRemove {
-				return u, nil // Nothing of another type is stored, so nothing to remove.
-			}
-			return u, model.InvalidValue("only the work address is stored")
+			return u, nil // Nothing of another type is stored: ignored, as Normalize does.
 		}
 	}
 	switch {
@@ -78,7 +74,7 @@ func applyAddressSub(u model.User, op, sub string, value any) (model.User, error
 		}
 		return u, nil
 	default:
-		return u, model.InvalidPath(fmt.Sprintf("addresses has no sub-attribute %q", sub))
+		return u, nil // streetAddress and the like are not stored.
 	}
 }
 

@@ -34,8 +34,9 @@ import (
 // Apply carries out PATCH operations, in order, on a copy of u. It is all or nothing (RFC 7644 §3.5.2):
 // on the first failing operation it returns the error and the caller stores nothing.
 //
-// Semantics beyond the RFC's, each one an Entra habit: op names in any case; a null or empty value, or a
-// remove that carries a value, clears the target; `addresses[type eq "work"]...` creates the work address
+// Semantics beyond the RFC's, each one an Entra habit: attributes the kind does not store are ignored
+// (Normalize has already taken them out and counted them); op names in any case; a null or empty value, or
+// a remove that carries a value, clears the target; `addresses[type eq "work"]...` creates the work address
 // when there is none, and several operations on it land in the one element; path-less values with
 // attribute-path keys; string booleans ("False").
 func Apply(u model.User, kind *model.KindSpec, ops []scim.PatchOperation) (model.User, error) {
@@ -107,19 +108,22 @@ func clears(op string, value any) bool {
 	return ok && s == ""
 }
 
-// addressesAttr is the lower-cased name of the multi-valued addresses attribute.
-const addressesAttr = "addresses"
+// The lower-cased names of the two complex attributes.
+const (
+	addressesAttr = "addresses"
+	nameAttr      = "name"
+)
 
 func applyPath(u model.User, kind *model.KindSpec, op string, p scimfilter.Path, value any) (model.User, error) {
 	if uri := p.AttributePath.URI(); uri != "" && !strings.EqualFold(uri, schema.UserSchema) {
-		return u, model.InvalidPath(fmt.Sprintf("unknown schema %q", uri))
+		return u, nil // An extension's attribute: nothing of it is stored.
 	}
 	attr := strings.ToLower(p.AttributePath.AttributeName)
 	sub := strings.ToLower(p.AttributePath.SubAttributeName())
 	if attr != addressesAttr && (p.ValueExpression != nil || p.SubAttribute != nil) {
 		return u, model.InvalidPath(fmt.Sprintf("%s is not multi-valued", p.AttributePath.AttributeName))
 	}
-	if attr != "name" && attr != addressesAttr && sub != "" {
+	if attr != nameAttr && attr != addressesAttr && sub != "" {
 		return u, model.InvalidPath(fmt.Sprintf("%s has no sub-attributes", p.AttributePath.AttributeName))
 	}
 	var err error
@@ -135,9 +139,9 @@ func applyPath(u model.User, kind *model.KindSpec, op string, p scimfilter.Path,
 		u.ExternalID, err = setString(op, "externalId", value)
 	case "active":
 		u.Active, err = setBool(op, value)
-	case "name":
+	case nameAttr:
 		if !kind.HasName {
-			return u, model.InvalidPath(fmt.Sprintf("%s have no name attribute", kind.Kind))
+			return u, nil // Not stored by this kind: ignored, as Normalize does.
 		}
 		return applyName(u, op, sub, value)
 	case addressesAttr:
@@ -145,7 +149,8 @@ func applyPath(u model.User, kind *model.KindSpec, op string, p scimfilter.Path,
 	case "id", "meta", "groups", "schemas":
 		return u, model.Mutability(p.AttributePath.AttributeName + " is read-only")
 	default:
-		return u, model.InvalidPath(fmt.Sprintf("unknown attribute %q", p.AttributePath.AttributeName))
+		// Not stored by any kind: ignored, as Normalize does before elimity would refuse it.
+		return u, nil
 	}
 	return u, err
 }
@@ -197,7 +202,7 @@ func applyName(u model.User, op, sub string, value any) (model.User, error) {
 		return u, err
 	case "":
 	default:
-		return u, model.InvalidPath(fmt.Sprintf("name has no sub-attribute %q", sub))
+		return u, nil // name.formatted and the like are not stored.
 	}
 	if clears(op, value) {
 		u.GivenName, u.FamilyName = "", ""

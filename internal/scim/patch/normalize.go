@@ -23,14 +23,17 @@ package patch
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/elimity-com/scim/schema"
+
+	"github.com/andmoney/scim-operator/internal/scim/model"
 )
 
-// Normalize rewrites a PATCH request body before elimity validates it, for three Entra habits elimity does
+// Normalize rewrites a PATCH request body before elimity validates it, for four Entra habits elimity does
 // not serve:
 //
 //   - A path-less add or replace whose value keys are attribute paths ("name.givenName",
@@ -41,15 +44,19 @@ import (
 //     to elimity: it becomes a remove of the same path.
 //   - A string-valued active ("True", "False"), Entra's legacy PATCH shape: it becomes a boolean (see
 //     activeValue).
+//   - Attributes the kind does not store (nickName, emails, an enterprise extension attribute, a home
+//     address, name.formatted): their operations, or their part of a value, are dropped and returned as
+//     ignored, by metric label (see ignoredPath). When nothing is left, the body becomes one empty
+//     path-less replace, which changes nothing.
 //
 // A body that is not a JSON object with an Operations array is returned unchanged for elimity to reject,
 // and so is a body that needs no rewrite, byte for byte.
-func Normalize(body []byte) []byte {
+func Normalize(body []byte, kind *model.KindSpec) ([]byte, []string) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var req map[string]any
 	if err := dec.Decode(&req); err != nil || dec.More() {
-		return body
+		return body, nil
 	}
 	opsKey := ""
 	for k := range req {
@@ -58,25 +65,74 @@ func Normalize(body []byte) []byte {
 		}
 	}
 	ops, ok := req[opsKey].([]any)
-	if !ok {
-		return body
+	if !ok || len(ops) == 0 {
+		return body, nil
 	}
 	out := make([]any, 0, len(ops))
 	changed := false
+	var ignored []string
 	for _, raw := range ops {
 		expanded, didChange := normalizeOp(raw)
-		changed = changed || didChange
-		out = append(out, expanded...)
+		kept, dropped := dropIgnored(kind, expanded, &ignored)
+		changed = changed || didChange || dropped
+		out = append(out, kept...)
 	}
 	if !changed {
-		return body
+		return body, nil
+	}
+	if len(out) == 0 {
+		out = []any{map[string]any{opMember: "replace", valueMember: map[string]any{}}}
 	}
 	req[opsKey] = out
 	data, err := json.Marshal(req)
 	if err != nil {
-		return body
+		return body, nil
 	}
-	return data
+	return data, ignored
+}
+
+// dropIgnored removes from ops (each with a path, as normalizeOp leaves them) what the kind does not store;
+// it reports whether it removed anything.
+func dropIgnored(kind *model.KindSpec, ops []any, ignored *[]string) ([]any, bool) {
+	out := ops[:0:0]
+	changed := false
+	for _, raw := range ops {
+		op, ok := raw.(map[string]any)
+		if !ok {
+			out = append(out, raw)
+			continue
+		}
+		path, _ := op[keyOf(op, pathMember)].(string)
+		if path == "" {
+			out = append(out, raw)
+			continue
+		}
+		if label, ignore := ignoredPath(kind, path); ignore {
+			*ignored = append(*ignored, label)
+			changed = true
+			continue
+		}
+		valueKey := keyOf(op, valueMember)
+		value, hasValue := op[valueKey]
+		if !hasValue || value == nil {
+			out = append(out, raw)
+			continue
+		}
+		before := len(*ignored)
+		stripped, keep := stripValue(kind, path, value, ignored)
+		if len(*ignored) == before {
+			out = append(out, raw)
+			continue
+		}
+		changed = true
+		if !keep {
+			continue
+		}
+		copied := maps.Clone(op)
+		copied[valueKey] = stripped
+		out = append(out, copied)
+	}
+	return out, changed
 }
 
 // The members of a PATCH operation object.
@@ -155,13 +211,18 @@ func keyOf(m map[string]any, name string) string {
 }
 
 // NormalizeResource rewrites a POST or PUT body before elimity validates it: a string-valued active
-// becomes a boolean, as in a PATCH. A body that needs no rewrite is returned unchanged, byte for byte.
-func NormalizeResource(body []byte) []byte {
+// becomes a boolean, as in a PATCH, and what the kind does not store is taken out and returned as ignored,
+// by metric label. A body that needs no rewrite is returned unchanged, byte for byte.
+//
+// For a PUT this means: every stored attribute takes the value the body gives it, and one the body leaves
+// out is cleared (active: back to true), as RFC 7644 §3.5.1 allows; an ignored attribute never changes a
+// stored one, and the response shows exactly what is stored.
+func NormalizeResource(body []byte, kind *model.KindSpec) ([]byte, []string) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var res map[string]any
 	if err := dec.Decode(&res); err != nil || dec.More() {
-		return body
+		return body, nil
 	}
 	changed := false
 	for k, v := range res {
@@ -169,14 +230,18 @@ func NormalizeResource(body []byte) []byte {
 			res[k], changed = b, true
 		}
 	}
+	var ignored []string
+	if stripResource(kind, res, &ignored) {
+		changed = true
+	}
 	if !changed {
-		return body
+		return body, nil
 	}
 	data, err := json.Marshal(res)
 	if err != nil {
-		return body
+		return body, nil
 	}
-	return data
+	return data, ignored
 }
 
 // activeUserPath is the URN-qualified name of active, lower-cased.

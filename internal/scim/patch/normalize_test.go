@@ -21,6 +21,8 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+
+	"github.com/andmoney/scim-operator/internal/scim/model"
 )
 
 func TestNormalize(t *testing.T) {
@@ -56,8 +58,8 @@ func TestNormalize(t *testing.T) {
 				`{"op":"replace","path":"name.givenName","value":"A"}]}`,
 		},
 		"numbers keep their text": {
-			in:   `{"Operations":[{"op":"add","value":{"x":1.50}}]}`,
-			want: `{"Operations":[{"op":"add","path":"x","value":1.50}]}`,
+			in:   `{"Operations":[{"op":"add","value":{"displayName":1.50}}]}`,
+			want: `{"Operations":[{"op":"add","path":"displayName","value":1.50}]}`,
 		},
 		"member names in any case": {
 			in:   `{"operations":[{"OP":"add","Value":{"displayName":"A"}}]}`,
@@ -65,7 +67,7 @@ func TestNormalize(t *testing.T) {
 		},
 		"path-less with only an id is left for elimity":   {in: `{"Operations":[{"op":"replace","value":{"id":"x"}}]}`},
 		"path-less with a non-object value is left alone": {in: `{"Operations":[{"op":"replace","value":"x"}]}`},
-		"remove is left alone":                            {in: `{"Operations":[{"op":"remove","path":"x","value":null}]}`},
+		"remove is left alone":                            {in: `{"Operations":[{"op":"remove","path":"displayName","value":null}]}`},
 		"not JSON":                                        {in: `{"Operations":[`},
 		"trailing data":                                   {in: `{"Operations":[]} {}`},
 		"no Operations":                                   {in: `{"schemas":[]}`},
@@ -75,7 +77,8 @@ func TestNormalize(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			got := Normalize([]byte(tc.in))
+			got, ignored := Normalize([]byte(tc.in), model.AdvisorKind)
+			g.Expect(ignored).To(BeEmpty())
 			if tc.want == "" {
 				g.Expect(string(got)).To(Equal(tc.in))
 				return
@@ -101,7 +104,8 @@ func TestNormalizeResource(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			got := NormalizeResource([]byte(tc.in))
+			got, ignored := NormalizeResource([]byte(tc.in), model.AdvisorKind)
+			g.Expect(ignored).To(BeEmpty())
 			if tc.want == "" {
 				g.Expect(string(got)).To(Equal(tc.in))
 				return
@@ -124,12 +128,118 @@ func FuzzNormalize(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		out := Normalize(body)
+		out, _ := Normalize(body, model.AdvisorKind)
 		if json.Valid(body) && !json.Valid(out) {
 			t.Fatalf("valid input %q became invalid %q", body, out)
 		}
-		if again := Normalize(out); string(again) != string(out) {
+		if again, _ := Normalize(out, model.AdvisorKind); string(again) != string(out) {
 			t.Fatalf("not idempotent: %q -> %q -> %q", body, out, again)
 		}
 	})
+}
+
+// TestNormalizeIgnores covers the bodies Microsoft's SCIMReferenceCode tests and Entra mappings send with
+// attributes a record does not keep: each is taken out and named, nothing else changes.
+func TestNormalizeIgnores(t *testing.T) {
+	const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	tests := map[string]struct {
+		kind    *model.KindSpec
+		in      string
+		want    string
+		ignored []string
+	}{
+		"unknown core attribute": {
+			in:      `{"Operations":[{"op":"replace","path":"nickName","value":"x"},{"op":"replace","path":"displayName","value":"D"}]}`,
+			want:    `{"Operations":[{"op":"replace","path":"displayName","value":"D"}]}`,
+			ignored: []string{"nickName"},
+		},
+		"nothing left is an empty replace": {
+			in:      `{"Operations":[{"op":"Replace","value":{"nickName":"x","title":"T"}}]}`,
+			want:    `{"Operations":[{"op":"replace","value":{}}]}`,
+			ignored: []string{"nickName", "title"},
+		},
+		"path-less with dotted and extension keys": {
+			in:      `{"Operations":[{"op":"replace","value":{"name.formatted":"F","name.givenName":"G","` + enterprise + `:employeeNumber":"7","` + enterprise + `":{"department":"x"}}}]}`,
+			want:    `{"Operations":[{"op":"replace","path":"name.givenName","value":"G"}]}`,
+			ignored: []string{model.LabelEnterprise, model.LabelEnterprise, "name.formatted"},
+		},
+		"a home address": {
+			in:      `{"Operations":[{"op":"add","path":"addresses[type eq \"home\"].formatted","value":"x"}]}`,
+			want:    `{"Operations":[{"op":"replace","value":{}}]}`,
+			ignored: []string{model.LabelNonWorkAddresses},
+		},
+		"streetAddress of the work address, capitalised": {
+			in:      `{"Operations":[{"op":"replace","path":"addresses[type eq \"work\"].StreetAddress","value":"x"},{"op":"replace","path":"addresses[type eq \"work\"].Formatted","value":"F"}]}`,
+			want:    `{"Operations":[{"op":"replace","path":"addresses[type eq \"work\"].Formatted","value":"F"}]}`,
+			ignored: []string{"addresses.streetAddress"},
+		},
+		"an address list with home and other elements and extra sub-attributes": {
+			in:      `{"Operations":[{"op":"add","path":"addresses","value":[{"type":"work","formatted":"W","streetAddress":"S","primary":true},{"type":"home","formatted":"H"},{"type":"other"}]}]}`,
+			want:    `{"Operations":[{"op":"add","path":"addresses","value":[{"type":"work","formatted":"W"}]}]}`,
+			ignored: []string{"addresses.streetAddress", "addresses.primary", model.LabelNonWorkAddresses, model.LabelNonWorkAddresses},
+		},
+		"a name value with formatted": {
+			in:      `{"Operations":[{"op":"replace","path":"name","value":{"formatted":"F","familyName":"L"}}]}`,
+			want:    `{"Operations":[{"op":"replace","path":"name","value":{"familyName":"L"}}]}`,
+			ignored: []string{"name.formatted"},
+		},
+		"a name on a room": {
+			kind:    model.RoomKind,
+			in:      `{"Operations":[{"op":"replace","path":"name.givenName","value":"x"},{"op":"replace","path":"active","value":"False"}]}`,
+			want:    `{"Operations":[{"op":"replace","path":"active","value":false}]}`,
+			ignored: []string{"name.givenName"},
+		},
+		"emails and phoneNumbers by filter": {
+			in:      `{"Operations":[{"op":"add","path":"emails[type eq \"work\"].value","value":"a@b"},{"op":"remove","path":"phoneNumbers[type eq \"mobile\"]"},{"op":"add","path":"x-custom","value":1}]}`,
+			want:    `{"Operations":[{"op":"replace","value":{}}]}`,
+			ignored: []string{"emails.value", "phoneNumbers", "other"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			g := NewWithT(t)
+			kind := tc.kind
+			if kind == nil {
+				kind = model.AdvisorKind
+			}
+			got, ignored := Normalize([]byte(tc.in), kind)
+			g.Expect(got).To(MatchJSON(tc.want))
+			g.Expect(ignored).To(ConsistOf(tc.ignored))
+		})
+	}
+}
+
+// TestNormalizeKeepsProtected checks that writes of what no client may write are left for elimity and
+// Apply to refuse, not ignored.
+func TestNormalizeKeepsProtected(t *testing.T) {
+	for _, body := range []string{
+		`{"Operations":[{"op":"add","path":"groups","value":[{"value":"g"}]}]}`,
+		`{"Operations":[{"op":"replace","path":"meta.created","value":"x"}]}`,
+		`{"Operations":[{"op":"replace","path":"id","value":"x"}]}`,
+		`{"Operations":[{"op":"replace","path":"userName.x","value":"x"}]}`,
+		`{"Operations":[{"op":"replace","path":"nick[","value":"x"}]}`,
+	} {
+		got, ignored := Normalize([]byte(body), model.AdvisorKind)
+		if string(got) != body || len(ignored) != 0 {
+			t.Errorf("%s: got %s, ignored %v; want it unchanged", body, got, ignored)
+		}
+	}
+}
+
+func TestNormalizeResourceIgnores(t *testing.T) {
+	in := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
+		`"userName":"u","nickName":"n","title":null,"emails":[{"value":"a@b","type":"work"}],"phoneNumbers":[{"value":"1"}],` +
+		`"name":{"formatted":"F","givenName":"G","FamilyName":"L"},` +
+		`"addresses":[{"type":"work","Formatted":"W","streetAddress":"S"},{"type":"home","formatted":"H"}],` +
+		`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"7"},"id":"client","meta":{"resourceType":"User"}}`
+	g := NewWithT(t)
+	got, ignored := NormalizeResource([]byte(in), model.AdvisorKind)
+	g.Expect(got).To(MatchJSON(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
+		`"userName":"u","name":{"givenName":"G","FamilyName":"L"},"addresses":[{"type":"work","Formatted":"W"}],"id":"client","meta":{"resourceType":"User"}}`))
+	g.Expect(ignored).To(ConsistOf("nickName", "emails", "phoneNumbers", "name.formatted", "addresses.streetAddress",
+		model.LabelNonWorkAddresses, model.LabelEnterprise))
+
+	got, ignored = NormalizeResource([]byte(`{"userName":"r","name":{"givenName":"G"}}`), model.RoomKind)
+	g.Expect(got).To(MatchJSON(`{"userName":"r"}`))
+	g.Expect(ignored).To(ConsistOf("name"))
 }

@@ -49,24 +49,38 @@ func (s *Store) claim(ctx context.Context, app App, folded, id string) error {
 			return nil
 		}
 		if !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("claim userName in %s: %w", app.Namespace, err)
+			return fmt.Errorf("claim userName in %s: %w", app.Namespace, unavailable(err))
 		}
 		existing := &v1.UserNameClaim{}
 		if err := s.api.Get(ctx, key, existing); err != nil {
 			if apierrors.IsNotFound(err) {
 				continue // Released meanwhile: try again.
 			}
-			return fmt.Errorf("read userName claim %s: %w", key, err)
+			return fmt.Errorf("read userName claim %s: %w", key, unavailable(err))
 		}
 		if existing.Spec.RecordName == id {
 			return nil
 		}
-		stale, err := s.stale(ctx, app, existing)
+		held, err := s.holds(ctx, app, existing)
 		if err != nil {
-			return err
+			return unavailable(err)
 		}
-		if !stale {
+		if held {
 			return ErrUserNameTaken
+		}
+		if s.now().Sub(existing.CreationTimestamp.Time) <= s.opts.ClaimGrace {
+			// Its record is not there yet: another request is writing it (the usual race of parallel
+			// creates, decided in milliseconds), or one that could not finish is doing so in the
+			// background. Wait a moment for the outcome; if it stays open, say "later", not "taken".
+			switch outcome, err := s.awaitClaim(ctx, app, existing); {
+			case err != nil:
+				return unavailable(err)
+			case outcome == claimHeld:
+				return ErrUserNameTaken
+			case outcome == claimGone:
+				continue
+			}
+			return ErrUserNameInFlight
 		}
 		logf.FromContext(ctx).Info("Reclaimed a stale userName claim", "claim", key, "record", existing.Spec.RecordName)
 		if err := s.deleteClaim(ctx, existing); err != nil {
@@ -74,6 +88,50 @@ func (s *Store) claim(ctx context.Context, app App, folded, id string) error {
 		}
 	}
 	return ErrUserNameTaken
+}
+
+type claimOutcome int
+
+const (
+	claimOpen claimOutcome = iota // Still there, its record still missing.
+	claimHeld                     // Its record exists and holds the userName.
+	claimGone                     // Released.
+)
+
+// awaitClaim waits up to CacheWait for a claim whose record is missing to be decided: its record appears
+// or the claim is released.
+func (s *Store) awaitClaim(ctx context.Context, app App, c *v1.UserNameClaim) (claimOutcome, error) {
+	outcome := claimOpen
+	var lastErr error
+	s.poll(ctx, func() bool {
+		cur := &v1.UserNameClaim{}
+		if err := s.api.Get(ctx, client.ObjectKeyFromObject(c), cur); err != nil {
+			if apierrors.IsNotFound(err) {
+				outcome = claimGone
+				return true
+			}
+			lastErr = err
+			return false
+		}
+		if cur.UID != c.UID {
+			outcome = claimGone // Released and claimed anew: look again from the start.
+			return true
+		}
+		held, err := s.holds(ctx, app, cur)
+		if err != nil {
+			lastErr = err
+			return false
+		}
+		if held {
+			outcome = claimHeld
+		}
+		lastErr = nil
+		return held
+	})
+	if outcome == claimOpen && lastErr != nil {
+		return outcome, lastErr
+	}
+	return outcome, nil
 }
 
 // holds reports whether the claim's record exists in the application and holds the claimed userName.
@@ -90,44 +148,44 @@ func (s *Store) holds(ctx context.Context, app App, c *v1.UserNameClaim) (bool, 
 		model.Fold(app.Kind.UserOf(obj).UserName) == c.Spec.UserName, nil
 }
 
-// stale reports whether a claim is left over: its record does not hold it, and it is too old for the
-// request that made it to still be writing that record.
-func (s *Store) stale(ctx context.Context, app App, c *v1.UserNameClaim) (bool, error) {
-	held, err := s.holds(ctx, app, c)
-	if err != nil || held {
-		return false, err
+// releaseOrLater releases a claim in the time kept back for cleanup, or, when the API server does not
+// answer, in the background as soon as it is back: a claim without its record would block the userName.
+func (s *Store) releaseOrLater(ctx context.Context, app App, folded, id string) {
+	cctx, cancel := s.cleanup(ctx)
+	defer cancel()
+	err := s.release(cctx, app, folded, id)
+	if err == nil {
+		return
 	}
-	return s.now().Sub(c.CreationTimestamp.Time) > s.opts.ClaimGrace, nil
+	if !IsUnavailable(err) {
+		logf.FromContext(ctx).Error(err, "Failed to release a userName claim; it becomes stale after the grace period")
+		return
+	}
+	s.later(ctx, "release claim "+ClaimName(app.Name, folded), func(ctx context.Context) error {
+		return s.release(ctx, app, folded, id)
+	})
 }
 
 // release deletes the claim of a folded userName if record id made it and does not hold the userName
 // (any more, or at all). Checking the record makes release safe after an ambiguous write error, when the
-// write may have landed after all. Failures are logged, not returned: a claim left behind only delays
-// reuse of the userName until it is stale.
-func (s *Store) release(ctx context.Context, app App, folded, id string) {
-	log := logf.FromContext(ctx)
+// write may have landed after all.
+func (s *Store) release(ctx context.Context, app App, folded, id string) error {
 	key := client.ObjectKey{Namespace: app.Namespace, Name: ClaimName(app.Name, folded)}
 	c := &v1.UserNameClaim{}
 	if err := s.api.Get(ctx, key, c); err != nil {
-		if !apierrors.IsNotFound(err) {
-			log.Error(err, "Failed to read a userName claim to release it", "claim", key)
+		if apierrors.IsNotFound(err) {
+			return nil
 		}
-		return
+		return fmt.Errorf("read userName claim %s to release it: %w", key, err)
 	}
 	if c.Spec.RecordName != id {
-		return
+		return nil
 	}
 	held, err := s.holds(ctx, app, c)
-	if err != nil {
-		log.Error(err, "Failed to check a userName claim before releasing it", "claim", key)
-		return
+	if err != nil || held {
+		return err
 	}
-	if held {
-		return
-	}
-	if err := s.deleteClaim(ctx, c); err != nil {
-		log.Error(err, "Failed to release a userName claim", "claim", key)
-	}
+	return s.deleteClaim(ctx, c)
 }
 
 // deleteClaim deletes exactly the claim version that was judged, never a successor.

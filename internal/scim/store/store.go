@@ -26,7 +26,18 @@ limitations under the License.
 // its two writes leaves a claim whose record is missing or holds another userName; such a claim is stale
 // once it is older than the claim grace period (far longer than any request may run), and the next
 // request that needs the userName deletes it (with a UID and resourceVersion precondition) and claims
-// anew. Until then that userName answers 409, which Entra retries on its next cycle.
+// anew. Until then a request for that userName waits a moment for the claim's record and, if it does not
+// come, answers ErrUserNameInFlight (503, try again later), not 409: the outcome is still open.
+//
+// API server outages. Each request's writes get its time less CleanupTimeout; the rest is for resolving
+// and cleaning up, so that every request is answered within its timeout, never with a broken connection.
+// A write the API server did not answer may have landed. An ambiguous create is sent again under the same
+// name (it lands, or finds itself there); an ambiguous update or delete is read back. What cannot be
+// resolved in time is answered with ErrUnavailable (503) and finished in the background as soon as the API
+// server answers again (bounded by ResolveFor and MaxPending): an unanswered create is completed, so
+// Entra's retry finds the record with its match lookup and makes no second one; a claim whose record
+// never came is released. So no userName stays held by a claim without its record once the API server is
+// back, unless the replica that made the claim died meanwhile (then the claim grace period applies).
 //
 // Read-your-writes. A write returns only once the informer cache holds it (bounded by CacheWait), so a
 // GET or filter that follows on the same replica sees it; GET by id falls back to the API server on a
@@ -45,6 +56,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -90,11 +102,19 @@ type Options struct {
 	ClaimGrace time.Duration
 	// MaxConflictRetries bounds the optimistic-concurrency retries of one update.
 	MaxConflictRetries int
+	// CleanupTimeout is the part of a request's time kept back for resolving an ambiguous write and
+	// releasing claims after the main work, and the bound of each background attempt at them.
+	CleanupTimeout time.Duration
+	// ResolveFor bounds how long work a request left for the API server's return is retried.
+	ResolveFor time.Duration
+	// MaxPending bounds the pieces of such work waiting at once.
+	MaxPending int
 }
 
 // DefaultOptions are the options the server uses.
 func DefaultOptions() Options {
-	return Options{CacheWait: 5 * time.Second, ClaimGrace: 2 * time.Minute, MaxConflictRetries: 20}
+	return Options{CacheWait: 5 * time.Second, ClaimGrace: 2 * time.Minute, MaxConflictRetries: 20,
+		CleanupTimeout: 3 * time.Second, ResolveFor: 2 * time.Minute, MaxPending: 1024}
 }
 
 // Store reads and writes records.
@@ -104,12 +124,28 @@ type Store struct {
 	writer client.Client
 	opts   Options
 	now    func() time.Time
+	// pending counts background work (see later), up to MaxPending.
+	pending chan struct{}
 }
 
 // New returns a Store reading from cache (the manager's informer cache, with the indexes of
-// RegisterIndexes), falling back to api (an uncached reader) and writing with writer.
+// RegisterIndexes), falling back to api (an uncached reader) and writing with writer. Zero durations
+// take DefaultOptions' values.
 func New(cache, api client.Reader, writer client.Client, opts Options) *Store {
-	return &Store{cache: cache, api: api, writer: writer, opts: opts, now: time.Now}
+	d := DefaultOptions()
+	for _, f := range []struct{ v, d *time.Duration }{
+		{&opts.CacheWait, &d.CacheWait}, {&opts.ClaimGrace, &d.ClaimGrace},
+		{&opts.CleanupTimeout, &d.CleanupTimeout}, {&opts.ResolveFor, &d.ResolveFor},
+	} {
+		if *f.v <= 0 {
+			*f.v = *f.d
+		}
+	}
+	if opts.MaxPending <= 0 {
+		opts.MaxPending = d.MaxPending
+	}
+	return &Store{cache: cache, api: api, writer: writer, opts: opts, now: time.Now,
+		pending: make(chan struct{}, max(opts.MaxPending, 1))}
 }
 
 // Get returns one record of the application.
@@ -136,7 +172,7 @@ func (s *Store) get(ctx context.Context, app App, id string) (client.Object, err
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
+		return nil, fmt.Errorf("get %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, unavailable(err))
 	}
 	if obj.GetLabels()[v1.ApplicationLabel] != app.Name {
 		return nil, ErrNotFound // Another application's record: it does not exist for this one.
@@ -207,6 +243,13 @@ func (s *Store) Count(ctx context.Context, app App) (int, error) {
 }
 
 // Create stores a new record and returns it with its new id.
+//
+// When the API server does not answer the record's create in time, the create may have landed. The store
+// then tries, in the time kept back for it, to finish it: it sends the same create again (same name),
+// which either lands or finds the record there. If that fails too, the client gets ErrUnavailable (503)
+// and the create is finished in the background as soon as the API server is back; the claim stays with
+// its record, no userName is left blocked by a claim without a record, and Entra's retry finds the record
+// with its match lookup instead of creating a second one.
 func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, error) {
 	folded := model.Fold(u.UserName)
 	if taken, err := s.takenInCache(ctx, app, folded, ""); err != nil || taken {
@@ -216,8 +259,15 @@ func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, erro
 	if err != nil {
 		return Record{}, err
 	}
-	if err := s.claim(ctx, app, folded, id); err != nil {
-		return Record{}, err
+	work, cancel := s.budget(ctx)
+	defer cancel()
+	if err := s.claim(work, app, folded, id); err != nil {
+		if ambiguous(err) {
+			// The claim may have landed without a record to hold it: release it, now or once the
+			// API server is back.
+			s.releaseOrLater(ctx, app, folded, id)
+		}
+		return Record{}, unavailable(err)
 	}
 	obj := app.Kind.NewObject()
 	obj.SetNamespace(app.Namespace)
@@ -225,14 +275,46 @@ func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, erro
 	obj.SetLabels(map[string]string{v1.ApplicationLabel: app.Name})
 	obj.SetAnnotations(map[string]string{LastModifiedAnnotation: s.now().UTC().Format(time.RFC3339)})
 	app.Kind.SetUser(obj, u)
-	if err := s.writer.Create(ctx, obj); err != nil {
-		// The claim must not outlive a record that never came to be; context.WithoutCancel because a
-		// cancelled request is one reason to get here.
-		s.release(context.WithoutCancel(ctx), app, folded, id)
-		return Record{}, fmt.Errorf("create %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
+	want := obj.DeepCopyObject().(client.Object)
+	if err := s.writer.Create(work, obj); err != nil {
+		if !ambiguous(err) {
+			// Refused: the claim must not outlive a record that never came to be.
+			s.releaseOrLater(ctx, app, folded, id)
+			return Record{}, fmt.Errorf("create %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
+		}
+		cctx, cancelCleanup := s.cleanup(ctx)
+		defer cancelCleanup()
+		done, finishErr := s.finishCreate(cctx, want)
+		if finishErr != nil {
+			s.later(ctx, "finish create "+app.String()+"/"+id, func(ctx context.Context) error {
+				_, err := s.finishCreate(ctx, want)
+				return err
+			})
+			return Record{}, unavailable(fmt.Errorf("create %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err))
+		}
+		obj = done
 	}
 	s.waitCached(ctx, app, obj.GetName(), obj.GetResourceVersion())
 	return toRecord(app.Kind, obj), nil
+}
+
+// finishCreate makes sure a record whose create may or may not have landed exists: it creates it again
+// under the same name, or reads it if it is there. The name is random and claimed for this record, so an
+// object of that name is this record.
+func (s *Store) finishCreate(ctx context.Context, want client.Object) (client.Object, error) {
+	obj := want.DeepCopyObject().(client.Object)
+	err := s.writer.Create(ctx, obj)
+	if err == nil {
+		return obj, nil
+	}
+	if !apierrors.IsAlreadyExists(err) {
+		return nil, err
+	}
+	obj = want.DeepCopyObject().(client.Object)
+	if err := s.api.Get(ctx, client.ObjectKeyFromObject(want), obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
 }
 
 // Update changes a record with mutate, which gets the stored User and returns the new one. A write
@@ -246,9 +328,11 @@ func (s *Store) Update(ctx context.Context, app App, id string, mutate func(mode
 	claimed := map[string]bool{} // Claims this call holds for userNames other than the stored one.
 	defer func() {
 		for folded := range claimed {
-			s.release(context.WithoutCancel(ctx), app, folded, id)
+			s.releaseOrLater(ctx, app, folded, id)
 		}
 	}()
+	work, cancel := s.budget(ctx)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
 		cur := app.Kind.UserOf(obj)
 		next, err := mutate(cur)
@@ -260,22 +344,11 @@ func (s *Store) Update(ctx context.Context, app App, id string, mutate func(mode
 		}
 		oldFolded, newFolded := model.Fold(cur.UserName), model.Fold(next.UserName)
 		if newFolded != oldFolded && !claimed[newFolded] {
-			if taken, err := s.takenInCache(ctx, app, newFolded, id); err != nil || taken {
-				return Record{}, errors.Join(err, takenErr(taken))
-			}
-			if err := s.claim(ctx, app, newFolded, id); err != nil {
+			if err := s.claimRename(ctx, work, app, newFolded, id, claimed); err != nil {
 				return Record{}, err
 			}
-			claimed[newFolded] = true
 		}
-		app.Kind.SetUser(obj, next)
-		annotations := obj.GetAnnotations()
-		if annotations == nil {
-			annotations = map[string]string{}
-		}
-		annotations[LastModifiedAnnotation] = s.now().UTC().Format(time.RFC3339)
-		obj.SetAnnotations(annotations)
-		err = s.writer.Update(ctx, obj) // Carries resourceVersion: the API server refuses a stale base.
+		obj, err = s.write(ctx, work, app, obj, next)
 		switch {
 		case err == nil:
 			delete(claimed, newFolded) // Held by the record now; the old userName's claim goes instead.
@@ -286,18 +359,63 @@ func (s *Store) Update(ctx context.Context, app App, id string, mutate func(mode
 			return toRecord(app.Kind, obj), nil
 		case apierrors.IsConflict(err) && attempt < s.opts.MaxConflictRetries:
 			obj = app.Kind.NewObject()
-			if err := s.api.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj); err != nil {
+			if err := s.api.Get(work, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj); err != nil {
 				if apierrors.IsNotFound(err) {
 					return Record{}, ErrNotFound
 				}
-				return Record{}, fmt.Errorf("re-read %s %s/%s after a conflict: %w", app.Kind.Kind, app.Namespace, id, err)
+				return Record{}, fmt.Errorf("re-read %s %s/%s after a conflict: %w", app.Kind.Kind, app.Namespace, id, unavailable(err))
 			}
 		case apierrors.IsNotFound(err):
 			return Record{}, ErrNotFound
 		default:
-			return Record{}, fmt.Errorf("update %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
+			return Record{}, fmt.Errorf("update %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, unavailable(err))
 		}
 	}
+}
+
+// claimRename claims the userName a record is renamed to, adding it to claimed when the claim is (or may
+// be) there, so that the caller releases it unless the record comes to hold it.
+func (s *Store) claimRename(ctx, work context.Context, app App, folded, id string, claimed map[string]bool) error {
+	if taken, err := s.takenInCache(ctx, app, folded, id); err != nil || taken {
+		return errors.Join(err, takenErr(taken))
+	}
+	err := s.claim(work, app, folded, id)
+	if err == nil || ambiguous(err) {
+		claimed[folded] = true // When ambiguous, it may have landed; released on the way out.
+	}
+	return unavailable(err)
+}
+
+// write updates a record to hold next. An update the API server did not answer may have landed: the record
+// is read back (in the time kept for it) and the update taken as done if it holds exactly what was written.
+func (s *Store) write(ctx, work context.Context, app App, obj client.Object, next model.User) (client.Object, error) {
+	app.Kind.SetUser(obj, next)
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[LastModifiedAnnotation] = s.now().UTC().Format(time.RFC3339)
+	obj.SetAnnotations(annotations)
+	base := obj.GetResourceVersion()
+	err := s.writer.Update(work, obj) // Carries resourceVersion: the API server refuses a stale base.
+	if err != nil && ambiguous(err) {
+		if landed, ok := s.landed(ctx, app, obj.GetName(), base, next); ok {
+			return landed, nil
+		}
+	}
+	return obj, err
+}
+
+// landed reads a record back from the API server after an ambiguous update from resourceVersion base, and
+// reports whether it holds want at a newer version: then the update landed (or an identical one did).
+func (s *Store) landed(ctx context.Context, app App, id, base string, want model.User) (client.Object, bool) {
+	cctx, cancel := s.cleanup(ctx)
+	defer cancel()
+	obj := app.Kind.NewObject()
+	if err := s.api.Get(cctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj); err != nil {
+		return nil, false
+	}
+	return obj, obj.GetResourceVersion() != base && app.Kind.UserOf(obj) == want
 }
 
 // Delete removes a record and releases its userName.
@@ -307,15 +425,29 @@ func (s *Store) Delete(ctx context.Context, app App, id string) error {
 		return err
 	}
 	uid := obj.GetUID()
-	if err := s.writer.Delete(ctx, obj, client.Preconditions{UID: &uid}); err != nil {
+	work, cancel := s.budget(ctx)
+	defer cancel()
+	if err := s.writer.Delete(work, obj, client.Preconditions{UID: &uid}); err != nil {
 		if apierrors.IsNotFound(err) {
 			return ErrNotFound
 		}
-		return fmt.Errorf("delete %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
+		if !ambiguous(err) || !s.gone(ctx, app, id, uid) {
+			return fmt.Errorf("delete %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, unavailable(err))
+		}
 	}
-	s.release(context.WithoutCancel(ctx), app, model.Fold(app.Kind.UserOf(obj).UserName), id)
+	s.releaseOrLater(ctx, app, model.Fold(app.Kind.UserOf(obj).UserName), id)
 	s.waitGone(ctx, app, id)
 	return nil
+}
+
+// gone reports whether, read back from the API server after an ambiguous delete, the record version uid is
+// no longer there.
+func (s *Store) gone(ctx context.Context, app App, id string, uid types.UID) bool {
+	cctx, cancel := s.cleanup(ctx)
+	defer cancel()
+	obj := app.Kind.NewObject()
+	err := s.api.Get(cctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj)
+	return apierrors.IsNotFound(err) || (err == nil && obj.GetUID() != uid)
 }
 
 // takenInCache is the cheap check before any write: Entra's usual duplicate (a POST for a userName it

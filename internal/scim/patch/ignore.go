@@ -1,0 +1,220 @@
+/*
+Copyright 2026 &Money.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package patch
+
+import (
+	"maps"
+	"strings"
+
+	"github.com/elimity-com/scim/schema"
+	scimfilter "github.com/scim2/filter-parser/v2"
+
+	"github.com/andmoney/scim-operator/internal/scim/model"
+)
+
+// Liberal in what is accepted, exact in what is stored: the functions here take out of a request body
+// every attribute, sub-attribute and multi-valued element the kind does not store, before elimity sees it
+// (elimity refuses unknown PATCH paths with invalidPath), and name what they took out, for the
+// scim_ignored_attributes_total metric. Protected attributes (model.Protected) are left in, so that
+// writing them stays an error. Malformed paths are left in too: a path that does not parse is the
+// client's mistake to hear about, not an attribute to ignore.
+
+var (
+	coreUserPrefix   = strings.ToLower(schema.UserSchema) + ":"
+	enterprisePrefix = strings.ToLower(schema.ExtensionEnterpriseUser().ID)
+)
+
+// ignoredPath reports whether a PATCH operation on path is to be ignored, and the metric label it counts as.
+func ignoredPath(kind *model.KindSpec, path string) (string, bool) {
+	lower := strings.ToLower(path)
+	switch {
+	case strings.HasPrefix(lower, coreUserPrefix):
+		path = path[len(coreUserPrefix):]
+	case strings.HasPrefix(lower, enterprisePrefix):
+		return model.LabelEnterprise, true
+	case strings.HasPrefix(lower, "urn:"):
+		return model.LabelExtension, true
+	}
+	p, err := scimfilter.ParsePath([]byte(path))
+	if err != nil {
+		return "", false
+	}
+	attr := p.AttributePath.AttributeName
+	sub := p.AttributePath.SubAttributeName()
+	if sub == "" && p.SubAttribute != nil {
+		sub = *p.SubAttribute
+	}
+	if model.Protected(attr) {
+		return "", false
+	}
+	if !kind.Stores(attr, "") {
+		return model.Label(attr, sub), true
+	}
+	if !isComplex(attr) {
+		return "", false // userName.x and the like: malformed, left for an error.
+	}
+	if p.ValueExpression != nil {
+		if t, ok := typeFilter(p.ValueExpression); ok && !strings.EqualFold(t, model.WorkType) {
+			return model.LabelNonWorkAddresses, true
+		}
+	}
+	if sub != "" && !kind.Stores(attr, sub) {
+		return model.Label(attr, sub), true
+	}
+	return "", false
+}
+
+// isComplex reports whether a stored attribute has sub-attributes.
+func isComplex(attr string) bool {
+	a := strings.ToLower(attr)
+	return a == nameAttr || a == addressesAttr
+}
+
+// typeFilter reads the type out of a `type eq "..."` value filter.
+func typeFilter(e scimfilter.Expression) (string, bool) {
+	a, ok := e.(*scimfilter.AttributeExpression)
+	if !ok || a.Operator != scimfilter.EQ || !strings.EqualFold(a.AttributePath.AttributeName, "type") ||
+		a.AttributePath.SubAttribute != nil {
+		return "", false
+	}
+	t, ok := a.CompareValue.(string)
+	return t, ok
+}
+
+// stripValue takes out of an add or replace value on path what the kind does not store: unknown
+// sub-attributes of name or of an address, and addresses of another type than work. It returns the value
+// to keep and whether anything is left to do.
+func stripValue(kind *model.KindSpec, path string, value any, ignored *[]string) (any, bool) {
+	lower := strings.ToLower(path)
+	if strings.HasPrefix(lower, coreUserPrefix) {
+		path = path[len(coreUserPrefix):]
+	}
+	p, err := scimfilter.ParsePath([]byte(path))
+	if err != nil || p.AttributePath.SubAttributeName() != "" || p.SubAttribute != nil {
+		return value, true
+	}
+	switch strings.ToLower(p.AttributePath.AttributeName) {
+	case nameAttr:
+		return stripComplex(kind, nameAttr, value, ignored), true
+	case addressesAttr:
+		if p.ValueExpression != nil {
+			return stripComplex(kind, addressesAttr, value, ignored), true
+		}
+		return stripAddresses(kind, value, ignored)
+	}
+	return value, true
+}
+
+// stripComplex drops the members of a complex value that are not stored sub-attributes of attr.
+func stripComplex(kind *model.KindSpec, attr string, value any, ignored *[]string) any {
+	m, ok := value.(map[string]any)
+	if !ok {
+		return value
+	}
+	var out map[string]any
+	for k := range m {
+		if kind.Stores(attr, k) {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(m)
+		}
+		delete(out, k)
+		*ignored = append(*ignored, model.Label(attr, k))
+	}
+	if out == nil {
+		return value
+	}
+	return out
+}
+
+// stripAddresses keeps the work address (or an untyped one, which counts as work) of an addresses value,
+// without the sub-attributes a record does not keep. It reports false when a value that had addresses has
+// none left, so that an add of only other addresses becomes no operation at all.
+func stripAddresses(kind *model.KindSpec, value any, ignored *[]string) (any, bool) {
+	var elems []any
+	switch t := value.(type) {
+	case []any:
+		elems = t
+	case map[string]any:
+		elems = []any{t}
+	default:
+		return value, true
+	}
+	out := make([]any, 0, len(elems))
+	for _, e := range elems {
+		addr, ok := e.(map[string]any)
+		if !ok {
+			out = append(out, e) // Malformed; left for an error.
+			continue
+		}
+		if t, ok := memberString(addr, "type"); ok && t != "" && !strings.EqualFold(t, model.WorkType) {
+			*ignored = append(*ignored, model.LabelNonWorkAddresses)
+			continue
+		}
+		out = append(out, stripComplex(kind, addressesAttr, addr, ignored))
+	}
+	return out, len(out) > 0 || len(elems) == 0
+}
+
+// memberString reads a string member by case-insensitive name.
+func memberString(m map[string]any, name string) (string, bool) {
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			s, ok := v.(string)
+			return s, ok
+		}
+	}
+	return "", false
+}
+
+// stripResource takes out of a POST or PUT body what the kind does not store. It reports whether it
+// changed anything.
+func stripResource(kind *model.KindSpec, res map[string]any, ignored *[]string) bool {
+	changed := false
+	for k, v := range res {
+		lower := strings.ToLower(k)
+		switch {
+		case model.Protected(k) || lower == "externalid":
+			continue
+		case strings.HasPrefix(lower, enterprisePrefix):
+			delete(res, k)
+			*ignored, changed = append(*ignored, model.LabelEnterprise), true
+			continue
+		case strings.HasPrefix(lower, "urn:"):
+			delete(res, k)
+			*ignored, changed = append(*ignored, model.LabelExtension), true
+			continue
+		case !kind.Stores(k, ""):
+			delete(res, k)
+			changed = true
+			if v != nil {
+				*ignored = append(*ignored, model.Label(k, ""))
+			}
+			continue
+		}
+		before := len(*ignored)
+		switch lower {
+		case nameAttr:
+			res[k] = stripComplex(kind, nameAttr, v, ignored)
+		case addressesAttr:
+			res[k], _ = stripAddresses(kind, v, ignored)
+		}
+		changed = changed || len(*ignored) > before
+	}
+	return changed
+}
