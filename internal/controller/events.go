@@ -43,11 +43,16 @@ func recordFailureEvents(recorder events.EventRecorder, obj client.Object, befor
 	}
 }
 
+// notFailures are reasons of a False condition that mean "not there yet" rather than "broken": a
+// new object waiting for its job, or for its tenant (which reports its own failure). A Warning for
+// them would greet every healthy object at creation.
+var notFailures = map[string]bool{v1.ProgressingReason: true, v1.DependencyNotReadyReason: true}
+
 // recordIfNewlyFailed records the condition t when it has the failing status now and did not have
 // it, with the same reason, before.
 func recordIfNewlyFailed(recorder events.EventRecorder, obj client.Object, before, after []metav1.Condition, t string, failing metav1.ConditionStatus) bool {
 	now := apimeta.FindStatusCondition(after, t)
-	if now == nil || now.Status != failing {
+	if now == nil || now.Status != failing || notFailures[now.Reason] {
 		return false
 	}
 	if old := apimeta.FindStatusCondition(before, t); old != nil && old.Status == failing && old.Reason == now.Reason {

@@ -61,6 +61,12 @@ func TestRecordFailureEvents(t *testing.T) {
 			after: []metav1.Condition{cond(v1.ReadyCondition, "False", "Deleting"), cond(v1.StalledCondition, "True", "TenantNotFound")},
 			want:  []string{"Warning TenantNotFound Stalled: m"},
 		},
+		"a new object waiting for its job": {
+			after: []metav1.Condition{cond(v1.JobReadyCondition, "False", v1.ProgressingReason), cond(v1.ReadyCondition, "False", v1.ProgressingReason)},
+		},
+		"a tenant that is not Ready yet": {
+			after: []metav1.Condition{cond(v1.TenantReadyCondition, "False", v1.DependencyNotReadyReason), cond(v1.ReadyCondition, "False", v1.DependencyNotReadyReason)},
+		},
 		"a failed deletion": {
 			after: []metav1.Condition{cond(v1.ReadyCondition, "False", "Deleting")},
 			want:  []string{"Warning Deleting Ready: m"},
