@@ -54,8 +54,9 @@ func TestDeletingApplicationRefusesWrites(t *testing.T) {
 		_ = cluster.Client.Update(t.Context(), app)
 	})
 
+	// Wait with a read: a write used as the probe could land before the deletion is seen.
 	g.Eventually(func() int {
-		return e.do(http.MethodPost, "/Users", userBody(e.prefix, "after@contoso.com", "ext-after")).status
+		return e.do(http.MethodGet, "/Users", "").status
 	}).
 		WithTimeout(30 * time.Second).WithPolling(20 * time.Millisecond).Should(Equal(http.StatusUnauthorized))
 	for _, w := range []struct{ method, path, body string }{

@@ -256,7 +256,8 @@ func newApp(t *testing.T) *endpoint {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	token := hex.EncodeToString(b)
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, GenerateName: "token-"},
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, GenerateName: "token-",
+		Labels: map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}},
 		Data: map[string][]byte{"token": []byte(token)}}
 	g.Expect(cluster.Client.Create(t.Context(), secret)).To(Succeed())
 	app := &v1.ScimApplication{
