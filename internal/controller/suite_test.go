@@ -19,11 +19,9 @@ package controller_test
 import (
 	"context"
 	"crypto/x509"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
@@ -73,26 +71,10 @@ var (
 	groupTwinB    = simulator.Group{ID: "77777777-7777-4777-8777-777777777777", DisplayName: "Twins"}
 )
 
-func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m, run) }
 
-func run(m *testing.M) (int, error) {
-	flag.Parse()
-	testenv.SetLogger()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var err error
-	if cluster, err = localcluster.Start(ctx); err != nil {
-		return 0, err
-	}
-	defer func() { _ = cluster.Stop() }()
-	k8s = cluster.Client
+func run(ctx context.Context, cancel context.CancelFunc, c *localcluster.Cluster, m *testing.M) (int, error) {
+	cluster, k8s = c, c.Client
 
 	sim = simulator.New(
 		simulator.WithTenantID(tenantID),

@@ -21,10 +21,7 @@ package e2e
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
@@ -62,25 +59,9 @@ func simulatorTenantSpec() v1.ScimTenantSpec {
 	}
 }
 
-func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m, run) }
 
-func run(m *testing.M) (int, error) {
-	flag.Parse()
-	testenv.SetLogger()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cluster, err := localcluster.Start(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = cluster.Stop() }()
+func run(ctx context.Context, cancel context.CancelFunc, cluster *localcluster.Cluster, m *testing.M) (int, error) {
 	k8s = cluster.Client
 
 	// Entra: cycles run only when the test says so, and every SCIM call goes over HTTP to the

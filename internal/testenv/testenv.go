@@ -22,6 +22,7 @@ package testenv
 import (
 	"context"
 	"encoding/pem"
+	"flag"
 	"fmt"
 	"net"
 	"net/http/httptest"
@@ -48,9 +49,34 @@ import (
 	"github.com/andmoney/scim-operator/internal/scim"
 )
 
-// SetLogger sends controller-runtime's log to stderr under go test -v and discards it otherwise.
+// Main is a suite's TestMain: it parses the flags, sets the logger, starts the control plane and
+// calls run with it and a context that cancel ends, and exits with run's code, or 1 if anything
+// failed.
+func Main(m *testing.M, run func(ctx context.Context, cancel context.CancelFunc, cluster *localcluster.Cluster, m *testing.M) (int, error)) {
+	code, err := startCluster(m, run)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func startCluster(m *testing.M, run func(context.Context, context.CancelFunc, *localcluster.Cluster, *testing.M) (int, error)) (int, error) {
+	flag.Parse()
+	setLogger()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cluster, err := localcluster.Start(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = cluster.Stop() }()
+	return run(ctx, cancel, cluster, m)
+}
+
+// setLogger sends controller-runtime's log to stderr under go test -v and discards it otherwise.
 // Call it after flag.Parse.
-func SetLogger() {
+func setLogger() {
 	if testing.Verbose() {
 		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(-1))))
 	} else {
