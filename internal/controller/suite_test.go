@@ -19,7 +19,6 @@ package controller_test
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -165,23 +164,12 @@ func createTenant(t *testing.T, ns string, mutate func(*v1.ScimTenant)) *v1.Scim
 // API server) and a group assignment.
 func createApp(t *testing.T, ns string, rt v1.ResourceType, mutate func(*v1.ScimApplication)) *v1.ScimApplication {
 	t.Helper()
-	name := string(rt)
-	token := fmt.Sprintf("%s-%s-token-0123456789abcdef", ns, name)
-	createSecret(t, ns, name+"-token", "token", token)
 	group := groupAdvisors.DisplayName
 	if rt == v1.ResourceTypeRooms {
 		group = groupRooms.DisplayName
 	}
-	app := &v1.ScimApplication{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: v1.ScimApplicationSpec{
-			TenantRef:      v1.LocalObjectReference{Name: "bank"},
-			ResourceType:   rt,
-			DisplayName:    ns + " " + name,
-			TokenSecretRef: v1.SecretKeySelector{Name: name + "-token", Key: "token"},
-			Assignments:    &v1.Assignments{Groups: []v1.GroupAssignment{{DisplayName: group}}},
-		},
-	}
+	app := testenv.Application(ns, rt, group)
+	createSecret(t, ns, app.Spec.TokenSecretRef.Name, app.Spec.TokenSecretRef.Key, testenv.Token(ns, rt))
 	if mutate != nil {
 		mutate(app)
 	}

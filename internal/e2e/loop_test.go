@@ -223,18 +223,8 @@ func rotateToken(t *testing.T, app *v1.ScimApplication, token string) {
 
 func createApp(t *testing.T, ns string, rt v1.ResourceType, group string) *v1.ScimApplication {
 	t.Helper()
-	name := string(rt)
-	createSecret(t, ns, name+"-token", "token", ns+"-"+name+"-token-0123456789abcdef")
-	app := &v1.ScimApplication{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: v1.ScimApplicationSpec{
-			TenantRef:      v1.LocalObjectReference{Name: "bank"},
-			ResourceType:   rt,
-			DisplayName:    ns + " " + name,
-			TokenSecretRef: v1.SecretKeySelector{Name: name + "-token", Key: "token"},
-			Assignments:    &v1.Assignments{Groups: []v1.GroupAssignment{{DisplayName: group}}},
-		},
-	}
+	app := testenv.Application(ns, rt, group)
+	createSecret(t, ns, app.Spec.TokenSecretRef.Name, app.Spec.TokenSecretRef.Key, testenv.Token(ns, rt))
 	if err := k8s.Create(t.Context(), app); err != nil {
 		t.Fatalf("create application: %v", err)
 	}

@@ -210,3 +210,26 @@ func Annotate(t testing.TB, c client.Client, obj client.Object, key, value strin
 		t.Fatalf("annotate: %v", err)
 	}
 }
+
+// Application is the ScimApplication named after its resource type in ns, of the tenant "bank",
+// assigning the group with this display name, whose token is in the Secret "<name>-token" under
+// "token" (see Token).
+func Application(ns string, rt v1.ResourceType, group string) *v1.ScimApplication {
+	name := string(rt)
+	return &v1.ScimApplication{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1.ScimApplicationSpec{
+			TenantRef:      v1.LocalObjectReference{Name: "bank"},
+			ResourceType:   rt,
+			DisplayName:    ns + " " + name,
+			TokenSecretRef: v1.SecretKeySelector{Name: name + "-token", Key: "token"},
+			Assignments:    &v1.Assignments{Groups: []v1.GroupAssignment{{DisplayName: group}}},
+		},
+	}
+}
+
+// Token is the SCIM bearer token the suites store for Application(ns, rt, ...), unique per
+// namespace and resource type.
+func Token(ns string, rt v1.ResourceType) string {
+	return ns + "-" + string(rt) + "-token-0123456789abcdef"
+}
