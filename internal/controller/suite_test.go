@@ -19,33 +19,21 @@ package controller_test
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
-	"flag"
-	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
-	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/controller"
-	"github.com/andmoney/scim-operator/internal/graph/msgraph"
 	"github.com/andmoney/scim-operator/internal/graph/simulator"
 	"github.com/andmoney/scim-operator/internal/localcluster"
-	"github.com/andmoney/scim-operator/internal/scim"
+	"github.com/andmoney/scim-operator/internal/testenv"
 )
 
 // The suite runs the real manager — both controllers and the SCIM endpoint — against a real
@@ -82,30 +70,10 @@ var (
 	groupTwinB    = simulator.Group{ID: "77777777-7777-4777-8777-777777777777", DisplayName: "Twins"}
 )
 
-func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m, run) }
 
-func run(m *testing.M) (int, error) {
-	flag.Parse()
-	if testing.Verbose() {
-		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(-1))))
-	} else {
-		ctrl.SetLogger(logr.Discard())
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var err error
-	if cluster, err = localcluster.Start(ctx); err != nil {
-		return 0, err
-	}
-	defer func() { _ = cluster.Stop() }()
-	k8s = cluster.Client
+func run(ctx context.Context, cancel context.CancelFunc, c *localcluster.Cluster, m *testing.M) (int, error) {
+	cluster, k8s = c, c.Client
 
 	sim = simulator.New(
 		simulator.WithTenantID(tenantID),
@@ -116,70 +84,32 @@ func run(m *testing.M) (int, error) {
 		simulator.WithGroups(groupAdvisors, groupRooms, groupTwinA, groupTwinB),
 		simulator.WithLegacyTemplate(),
 	)
-	simServer = httptest.NewUnstartedServer(sim.Handler())
-	simServer.StartTLS()
-	defer simServer.Close()
-	caFile := filepath.Join(os.TempDir(), fmt.Sprintf("graph-sim-ca-%d.pem", os.Getpid()))
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: simServer.Certificate().Raw}), 0o600); err != nil {
+	graph, err := testenv.StartGraph(sim, "graph-sim-ca")
+	if err != nil {
 		return 0, err
 	}
-	defer func() { _ = os.Remove(caFile) }()
+	defer graph.Close()
+	simServer = graph.Server
 
 	// The metrics server listens on a free loopback port, so that tests can scrape it over HTTP.
-	metricsAddr, err := freeLoopbackAddress()
+	metricsAddr, err := testenv.FreeLoopbackAddress()
 	if err != nil {
 		return 0, err
 	}
 	metricsURL = "http://" + metricsAddr + "/metrics"
-	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
-		Scheme:                 cluster.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
-		HealthProbeBindAddress: "0",
-	})
+	// The simulators listen on loopback; tenants reach them as cloud Custom (simulatorCloud).
+	opts := testenv.ControllerOptions(graph.CAFile)
+	opts.AllowedTokenAudiences = []string{controller.DefaultTokenAudience}
+	opts.PollInterval = pollInterval
+	opts.ReconcileTimeout = reconcileTimeout
+	opts.MaxConcurrentReconciles = maxConcurrentReconciles
+	opts.MaxConcurrentReconcilesPerTenant = maxConcurrentReconcilesPerTenant
+	mgr, err := testenv.NewManager(ctx, cluster, metricsAddr, opts)
 	if err != nil {
 		return 0, err
 	}
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	scimBase = "http://" + listener.Addr().String()
-	scimOpts := scim.DefaultOptions()
-	scimOpts.Listener = listener
-	if err := scim.Setup(mgr, scimOpts); err != nil {
-		return 0, err
-	}
-	factory := msgraph.NewFactory(msgraph.WithRetry(2, 50*time.Millisecond), msgraph.WithMaxRetryAfter(2*time.Second))
-	if err := controller.Setup(ctx, mgr, factory, controller.Options{
-		TestBaseURL:       scimBase,
-		ProductionBaseURL: "https://api.booking.andmoney.dk",
-		// The simulators listen on loopback; tenants reach them as cloud Custom (simulatorCloud).
-		AllowedCustomEndpoints:           "https://127.0.0.1:*",
-		AllowedTokenAudiences:            []string{controller.DefaultTokenAudience},
-		GraphCAFile:                      caFile,
-		PollInterval:                     pollInterval,
-		ReconcileTimeout:                 reconcileTimeout,
-		MaxConcurrentReconciles:          maxConcurrentReconciles,
-		MaxConcurrentReconcilesPerTenant: maxConcurrentReconcilesPerTenant,
-	}); err != nil {
-		return 0, err
-	}
-	mgrDone := make(chan error, 1)
-	go func() { mgrDone <- mgr.Start(ctx) }()
-	code := m.Run()
-	cancel()
-	return code, <-mgrDone
-}
-
-// freeLoopbackAddress finds a free port on 127.0.0.1 for a server that takes an address, not a
-// listener.
-func freeLoopbackAddress() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String(), nil
+	scimBase = mgr.SCIMBase
+	return mgr.RunTests(ctx, cancel, m)
 }
 
 // newNamespace gives a test its own namespace.
@@ -192,12 +122,10 @@ func newNamespace(t *testing.T) string {
 	return ns.Name
 }
 
+// createSecret creates a Secret the operator may read.
 func createSecret(t *testing.T, ns, name, key, value string) {
 	t.Helper()
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: optIn}, StringData: map[string]string{key: value}}
-	if err := k8s.Create(t.Context(), s); err != nil {
-		t.Fatalf("create secret: %v", err)
-	}
+	testenv.CreateSecret(t, k8s, ns, name, secretType, key, value)
 }
 
 // simulatorCloud points a tenant at the Graph simulator served by server, which the suite's
@@ -236,23 +164,12 @@ func createTenant(t *testing.T, ns string, mutate func(*v1.ScimTenant)) *v1.Scim
 // API server) and a group assignment.
 func createApp(t *testing.T, ns string, rt v1.ResourceType, mutate func(*v1.ScimApplication)) *v1.ScimApplication {
 	t.Helper()
-	name := string(rt)
-	token := fmt.Sprintf("%s-%s-token-0123456789abcdef", ns, name)
-	createSecret(t, ns, name+"-token", "token", token)
 	group := groupAdvisors.DisplayName
 	if rt == v1.ResourceTypeRooms {
 		group = groupRooms.DisplayName
 	}
-	app := &v1.ScimApplication{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: v1.ScimApplicationSpec{
-			TenantRef:      v1.LocalObjectReference{Name: "bank"},
-			ResourceType:   rt,
-			DisplayName:    ns + " " + name,
-			TokenSecretRef: v1.SecretKeySelector{Name: name + "-token", Key: "token"},
-			Assignments:    &v1.Assignments{Groups: []v1.GroupAssignment{{DisplayName: group}}},
-		},
-	}
+	app := testenv.Application(ns, rt, group)
+	createSecret(t, ns, app.Spec.TokenSecretRef.Name, app.Spec.TokenSecretRef.Key, testenv.Token(ns, rt))
 	if mutate != nil {
 		mutate(app)
 	}
@@ -312,16 +229,7 @@ func tenantCondition(t *testing.T, tenant *v1.ScimTenant, conditionType string, 
 // annotate sets an annotation with a merge patch, as `kubectl annotate` does.
 func annotate(t *testing.T, obj client.Object, key, value string) {
 	t.Helper()
-	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
-	annotations := obj.GetAnnotations()
-	if annotations == nil {
-		annotations = map[string]string{}
-	}
-	annotations[key] = value
-	obj.SetAnnotations(annotations)
-	if err := k8s.Patch(t.Context(), obj, patch); err != nil {
-		t.Fatalf("annotate: %v", err)
-	}
+	testenv.Annotate(t, k8s, obj, key, value)
 }
 
 // caPool is the simulator's CA, for raw calls the tests make "in the portal".
@@ -331,5 +239,9 @@ func caPool() *x509.CertPool {
 	return pool
 }
 
+// secretType is the value of v1.SecretTypeLabel on every Secret the suite creates, which opts it
+// in to being read by the operator.
+const secretType = v1.SecretTypeTenantCredentials
+
 // optIn is the label every Secret the operator may read carries.
-var optIn = map[string]string{v1.SecretTypeLabel: v1.SecretTypeTenantCredentials}
+var optIn = map[string]string{v1.SecretTypeLabel: secretType}

@@ -27,6 +27,7 @@ import (
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/graph/simulator"
+	"github.com/andmoney/scim-operator/internal/testenv"
 )
 
 // benchUsers is the size of the assigned group of BenchmarkInitialCycle.
@@ -91,13 +92,8 @@ func BenchmarkInitialCycle(b *testing.B) {
 func setUpBenchApplication(b *testing.B, ns, group string) *v1.ScimApplication {
 	b.Helper()
 	ctx := b.Context()
-	secret := func(name, key, value string) {
-		if err := k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: optIn}, StringData: map[string]string{key: value}}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	secret("graph", "client-secret", clientSecret)
-	secret("advisors-token", "token", ns+"-advisors-token-0123456789abcdef")
+	testenv.CreateSecret(b, k8s, ns, "graph", secretType, "client-secret", clientSecret)
+	testenv.CreateSecret(b, k8s, ns, "advisors-token", secretType, "token", ns+"-advisors-token-0123456789abcdef")
 	if err := k8s.Create(ctx, &v1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bank"},
 		Spec:       simulatorTenantSpec(),

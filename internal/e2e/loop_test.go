@@ -30,6 +30,7 @@ import (
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/graph/simulator"
+	"github.com/andmoney/scim-operator/internal/testenv"
 )
 
 // The bank's directory. Anna and Bo are advisors through the group; the room is a meeting room;
@@ -58,13 +59,7 @@ func TestProvisioningLoop(t *testing.T) {
 	sim.AddGroup(roomsGroup)
 
 	// 1. The tenant and both applications, Ready.
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}
-	g.Expect(k8s.Create(ctx, ns)).To(Succeed())
-	createSecret(t, ns.Name, "graph", "client-secret", clientSecret)
-	g.Expect(k8s.Create(ctx, &v1.ScimTenant{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "bank"},
-		Spec:       simulatorTenantSpec(),
-	})).To(Succeed())
+	ns := newTenantNamespace(t, "e2e-")
 	advisors := createApp(t, ns.Name, v1.ResourceTypeAdvisors, advisorsGroup.DisplayName)
 	rooms := createApp(t, ns.Name, v1.ResourceTypeRooms, roomsGroup.DisplayName)
 	waitReady(t, advisors)
@@ -193,12 +188,25 @@ func TestProvisioningLoop(t *testing.T) {
 	waitCondition(t, rooms, v1.ProvisioningHealthyCondition, metav1.ConditionTrue, "", "")
 }
 
+// newTenantNamespace creates a namespace named after prefix, the Secret "graph" and the ScimTenant
+// "bank" signing in to the simulator with it.
+func newTenantNamespace(t *testing.T, prefix string) *corev1.Namespace {
+	t.Helper()
+	g := NewWithT(t)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix}}
+	g.Expect(k8s.Create(t.Context(), ns)).To(Succeed())
+	createSecret(t, ns.Name, "graph", "client-secret", clientSecret)
+	g.Expect(k8s.Create(t.Context(), &v1.ScimTenant{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "bank"},
+		Spec:       simulatorTenantSpec(),
+	})).To(Succeed())
+	return ns
+}
+
+// createSecret creates a Secret the operator may read.
 func createSecret(t *testing.T, ns, name, key, value string) {
 	t.Helper()
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: optIn}, StringData: map[string]string{key: value}}
-	if err := k8s.Create(t.Context(), s); err != nil {
-		t.Fatalf("create secret: %v", err)
-	}
+	testenv.CreateSecret(t, k8s, ns, name, secretType, key, value)
 }
 
 func rotateToken(t *testing.T, app *v1.ScimApplication, token string) {
@@ -215,18 +223,8 @@ func rotateToken(t *testing.T, app *v1.ScimApplication, token string) {
 
 func createApp(t *testing.T, ns string, rt v1.ResourceType, group string) *v1.ScimApplication {
 	t.Helper()
-	name := string(rt)
-	createSecret(t, ns, name+"-token", "token", ns+"-"+name+"-token-0123456789abcdef")
-	app := &v1.ScimApplication{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: v1.ScimApplicationSpec{
-			TenantRef:      v1.LocalObjectReference{Name: "bank"},
-			ResourceType:   rt,
-			DisplayName:    ns + " " + name,
-			TokenSecretRef: v1.SecretKeySelector{Name: name + "-token", Key: "token"},
-			Assignments:    &v1.Assignments{Groups: []v1.GroupAssignment{{DisplayName: group}}},
-		},
-	}
+	app := testenv.Application(ns, rt, group)
+	createSecret(t, ns, app.Spec.TokenSecretRef.Name, app.Spec.TokenSecretRef.Key, testenv.Token(ns, rt))
 	if err := k8s.Create(t.Context(), app); err != nil {
 		t.Fatalf("create application: %v", err)
 	}
@@ -346,17 +344,9 @@ func advisorName(t *testing.T, ns, userName string) *v1.PersonName {
 // annotate sets an annotation with a merge patch, as `kubectl annotate` does.
 func annotate(t *testing.T, obj client.Object, key, value string) {
 	t.Helper()
-	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
-	annotations := obj.GetAnnotations()
-	if annotations == nil {
-		annotations = map[string]string{}
-	}
-	annotations[key] = value
-	obj.SetAnnotations(annotations)
-	if err := k8s.Patch(t.Context(), obj, patch); err != nil {
-		t.Fatalf("annotate: %v", err)
-	}
+	testenv.Annotate(t, k8s, obj, key, value)
 }
 
-// optIn is the label every Secret the operator may read carries.
-var optIn = map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}
+// secretType is the value of v1.SecretTypeLabel on every Secret the suite creates, which opts it
+// in to being read by the operator.
+const secretType = v1.SecretTypeSCIMToken

@@ -21,30 +21,16 @@ package e2e
 
 import (
 	"context"
-	"encoding/pem"
-	"flag"
-	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
-	"go.uber.org/zap/zapcore"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
-	"github.com/andmoney/scim-operator/internal/controller"
-	"github.com/andmoney/scim-operator/internal/graph/msgraph"
 	"github.com/andmoney/scim-operator/internal/graph/simulator"
 	"github.com/andmoney/scim-operator/internal/localcluster"
-	"github.com/andmoney/scim-operator/internal/scim"
+	"github.com/andmoney/scim-operator/internal/testenv"
 )
 
 const (
@@ -73,29 +59,9 @@ func simulatorTenantSpec() v1.ScimTenantSpec {
 	}
 }
 
-func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m, run) }
 
-func run(m *testing.M) (int, error) {
-	flag.Parse()
-	if testing.Verbose() {
-		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(-1))))
-	} else {
-		ctrl.SetLogger(logr.Discard())
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cluster, err := localcluster.Start(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = cluster.Stop() }()
+func run(ctx context.Context, cancel context.CancelFunc, cluster *localcluster.Cluster, m *testing.M) (int, error) {
 	k8s = cluster.Client
 
 	// Entra: cycles run only when the test says so, and every SCIM call goes over HTTP to the
@@ -106,49 +72,21 @@ func run(m *testing.M) (int, error) {
 		simulator.WithHTTPSCIMProbe(&http.Client{Timeout: 10 * time.Second}),
 		simulator.WithProvisionOnDemandRateLimit(0, 0),
 	)
-	simServer := httptest.NewUnstartedServer(sim.Handler())
-	simServer.StartTLS()
-	defer simServer.Close()
-	graphURL = simServer.URL
-	caFile := filepath.Join(os.TempDir(), fmt.Sprintf("e2e-graph-ca-%d.pem", os.Getpid()))
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: simServer.Certificate().Raw}), 0o600); err != nil {
+	graph, err := testenv.StartGraph(sim, "e2e-graph-ca")
+	if err != nil {
 		return 0, err
 	}
-	defer func() { _ = os.Remove(caFile) }()
+	defer graph.Close()
+	graphURL = graph.URL
 
-	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
-		Scheme:                 cluster.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
+	// The simulator listens on loopback; tenants reach it as cloud Custom (simulatorTenantSpec).
+	opts := testenv.ControllerOptions(graph.CAFile)
+	opts.PollInterval = pollInterval
+	opts.MaxConcurrentReconciles = 4
+	mgr, err := testenv.NewManager(ctx, cluster, "0", opts)
 	if err != nil {
 		return 0, err
 	}
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	scimBase = "http://" + listener.Addr().String()
-	scimOpts := scim.DefaultOptions()
-	scimOpts.Listener = listener
-	if err := scim.Setup(mgr, scimOpts); err != nil {
-		return 0, err
-	}
-	factory := msgraph.NewFactory(msgraph.WithRetry(2, 50*time.Millisecond), msgraph.WithMaxRetryAfter(2*time.Second))
-	if err := controller.Setup(ctx, mgr, factory, controller.Options{
-		TestBaseURL:       scimBase,
-		ProductionBaseURL: "https://api.booking.andmoney.dk",
-		// The simulator listens on loopback; tenants reach it as cloud Custom (simulatorTenantSpec).
-		AllowedCustomEndpoints:  "https://127.0.0.1:*",
-		GraphCAFile:             caFile,
-		PollInterval:            pollInterval,
-		MaxConcurrentReconciles: 4,
-	}); err != nil {
-		return 0, err
-	}
-	mgrDone := make(chan error, 1)
-	go func() { mgrDone <- mgr.Start(ctx) }()
-	code := m.Run()
-	cancel()
-	return code, <-mgrDone
+	scimBase = mgr.SCIMBase
+	return mgr.RunTests(ctx, cancel, m)
 }

@@ -23,7 +23,6 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -47,13 +46,7 @@ func TestRotationWhileGraphFails(t *testing.T) {
 	sim.AddUser(eik)
 	sim.AddGroup(group)
 
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-rotation-"}}
-	g.Expect(k8s.Create(ctx, ns)).To(Succeed())
-	createSecret(t, ns.Name, "graph", "client-secret", clientSecret)
-	g.Expect(k8s.Create(ctx, &v1.ScimTenant{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "bank"},
-		Spec:       simulatorTenantSpec(),
-	})).To(Succeed())
+	ns := newTenantNamespace(t, "e2e-rotation-")
 	app := createApp(t, ns.Name, v1.ResourceTypeAdvisors, group.DisplayName)
 	waitReady(t, app)
 	cycle(t, app, "Succeeded")

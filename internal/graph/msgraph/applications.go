@@ -128,28 +128,14 @@ func (c *Client) FindTaggedApplication(ctx context.Context, displayName, tag str
 	ri.QueryParameters["%24filter"] = "displayName eq '" + quote(displayName) + "'"
 	ri.QueryParameters["%24select"] = "id,appId,displayName,tags"
 	ri.QueryParameters["%24top"] = "999"
-	for page := 0; ; page++ {
-		res, err := c.adapter.Send(ctx, ri, models.CreateApplicationCollectionResponseFromDiscriminatorValue, errorMappings)
-		if err != nil {
-			return nil, mapError("find tagged application", err)
-		}
-		list, ok := res.(models.ApplicationCollectionResponseable)
-		if !ok {
-			return nil, fmt.Errorf("find tagged application: unexpected answer %T", res)
-		}
-		for _, app := range list.GetValue() {
-			if slices.Contains(app.GetTags(), tag) {
-				return c.servicePrincipalOfApplication(ctx, deref(app.GetId()), deref(app.GetAppId()))
-			}
-		}
-		next := deref(list.GetOdataNextLink())
-		if next == "" || page >= maxPages {
-			return nil, nil
-		}
-		if ri, err = c.nextRequest(next); err != nil {
-			return nil, fmt.Errorf("find tagged application: %w", err)
-		}
+	fetch := rawPages[models.ApplicationCollectionResponseable](ctx, c, "find tagged application", ri, models.CreateApplicationCollectionResponseFromDiscriminatorValue)
+	tagged, err := collectPages(fetch, func(app models.Applicationable) (models.Applicationable, bool) {
+		return app, slices.Contains(app.GetTags(), tag)
+	}, 1)
+	if err != nil || len(tagged) == 0 {
+		return nil, err
 	}
+	return c.servicePrincipalOfApplication(ctx, deref(tagged[0].GetId()), deref(tagged[0].GetAppId()))
 }
 
 // servicePrincipalOfApplication finds the service principal of an application by its appId.

@@ -37,26 +37,17 @@ func (c *Client) ListAssignments(ctx context.Context, servicePrincipalID string)
 	}
 	builder := c.sp(servicePrincipalID).AppRoleAssignedTo()
 	top := int32(999)
-	res, err := builder.Get(ctx, &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetRequestConfiguration{
-		QueryParameters: &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetQueryParameters{Top: &top},
-	})
-	var out []graph.Assignment
-	for page := 0; ; page++ {
-		if err != nil {
-			return nil, mapError("list app role assignments", err)
+	fetch := func(next string) (models.AppRoleAssignmentCollectionResponseable, error) {
+		if next != "" {
+			res, err := builder.WithUrl(next).Get(ctx, nil)
+			return res, mapError("list app role assignments", err)
 		}
-		if res == nil {
-			return out, nil
-		}
-		for _, a := range res.GetValue() {
-			out = append(out, assignmentFromModel(a))
-		}
-		next := deref(res.GetOdataNextLink())
-		if next == "" || page >= maxPages {
-			return out, nil
-		}
-		res, err = builder.WithUrl(next).Get(ctx, nil)
+		res, err := builder.Get(ctx, &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetRequestConfiguration{
+			QueryParameters: &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetQueryParameters{Top: &top},
+		})
+		return res, mapError("list app role assignments", err)
 	}
+	return collectPages(fetch, keepAll(assignmentFromModel), 0)
 }
 
 // Assign assigns a user or group with an app role. An assignment that already exists (Graph

@@ -75,29 +75,10 @@ func (c *Client) FindGroups(ctx context.Context, displayName string) ([]graph.Pr
 	ri.QueryParameters["%24filter"] = "displayName eq '" + quote(displayName) + "'"
 	ri.QueryParameters["%24select"] = "id,displayName"
 	ri.QueryParameters["%24top"] = "999"
-	var out []graph.Principal
-	for page := 0; ; page++ {
-		res, err := c.adapter.Send(ctx, ri, models.CreateGroupCollectionResponseFromDiscriminatorValue, errorMappings)
-		if err != nil {
-			return nil, mapError("find groups", err)
-		}
-		list, ok := res.(models.GroupCollectionResponseable)
-		if !ok {
-			return nil, fmt.Errorf("find groups: unexpected answer %T", res)
-		}
-		for _, g := range list.GetValue() {
-			// Graph compares case-insensitively; "exactly this display name" is the caller's
-			// promise to the user, so keep only exact matches.
-			if deref(g.GetDisplayName()) == displayName {
-				out = append(out, graph.Principal{ID: deref(g.GetId()), DisplayName: deref(g.GetDisplayName())})
-			}
-		}
-		next := deref(list.GetOdataNextLink())
-		if next == "" || page >= maxPages {
-			return out, nil
-		}
-		if ri, err = c.nextRequest(next); err != nil {
-			return nil, fmt.Errorf("find groups: %w", err)
-		}
-	}
+	fetch := rawPages[models.GroupCollectionResponseable](ctx, c, "find groups", ri, models.CreateGroupCollectionResponseFromDiscriminatorValue)
+	return collectPages(fetch, func(g models.Groupable) (graph.Principal, bool) {
+		// Graph compares case-insensitively; "exactly this display name" is the caller's
+		// promise to the user, so keep only exact matches.
+		return graph.Principal{ID: deref(g.GetId()), DisplayName: deref(g.GetDisplayName())}, deref(g.GetDisplayName()) == displayName
+	}, 0)
 }

@@ -38,24 +38,15 @@ func (c *Client) ListJobs(ctx context.Context, servicePrincipalID string) ([]gra
 		return nil, err
 	}
 	jobs := c.sp(servicePrincipalID).Synchronization().Jobs()
-	res, err := jobs.Get(ctx, nil)
-	var out []graph.Job
-	for page := 0; ; page++ {
-		if err != nil {
-			return nil, mapError("list synchronization jobs", err)
+	fetch := func(next string) (models.SynchronizationJobCollectionResponseable, error) {
+		if next != "" {
+			res, err := jobs.WithUrl(next).Get(ctx, nil)
+			return res, mapError("list synchronization jobs", err)
 		}
-		if res == nil {
-			return out, nil
-		}
-		for _, j := range res.GetValue() {
-			out = append(out, jobFromModel(j))
-		}
-		next := deref(res.GetOdataNextLink())
-		if next == "" || page >= maxPages {
-			return out, nil
-		}
-		res, err = jobs.WithUrl(next).Get(ctx, nil)
+		res, err := jobs.Get(ctx, nil)
+		return res, mapError("list synchronization jobs", err)
 	}
+	return collectPages(fetch, keepAll(jobFromModel), 0)
 }
 
 // CreateJob creates a synchronization job from a template (graph.ScimJobTemplateID).

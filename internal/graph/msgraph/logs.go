@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/auditlogs"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/andmoney/scim-operator/internal/graph"
 )
@@ -42,29 +43,17 @@ func (c *Client) ListProvisioningFailures(ctx context.Context, jobID string, sin
 		filter += " and activityDateTime gt " + since.UTC().Format(time.RFC3339Nano)
 	}
 	top := int32(min(limit, 999))
-	res, err := c.provisioning.Get(ctx, &auditlogs.ProvisioningRequestBuilderGetRequestConfiguration{
-		QueryParameters: &auditlogs.ProvisioningRequestBuilderGetQueryParameters{
-			Filter: &filter, Orderby: []string{"activityDateTime desc"}, Top: &top,
-		},
-	})
-	var out []graph.ProvisioningEvent
-	for page := 0; ; page++ {
-		if err != nil {
-			return nil, mapError("list provisioning logs", err)
+	fetch := func(next string) (models.ProvisioningObjectSummaryCollectionResponseable, error) {
+		if next != "" {
+			res, err := c.provisioning.WithUrl(next).Get(ctx, nil)
+			return res, mapError("list provisioning logs", err)
 		}
-		if res == nil {
-			return out, nil
-		}
-		for _, e := range res.GetValue() {
-			if len(out) == limit {
-				return out, nil
-			}
-			out = append(out, provisioningEventFromModel(e))
-		}
-		next := deref(res.GetOdataNextLink())
-		if next == "" || len(out) >= limit || page >= maxPages {
-			return out, nil
-		}
-		res, err = c.provisioning.WithUrl(next).Get(ctx, nil)
+		res, err := c.provisioning.Get(ctx, &auditlogs.ProvisioningRequestBuilderGetRequestConfiguration{
+			QueryParameters: &auditlogs.ProvisioningRequestBuilderGetQueryParameters{
+				Filter: &filter, Orderby: []string{"activityDateTime desc"}, Top: &top,
+			},
+		})
+		return res, mapError("list provisioning logs", err)
 	}
+	return collectPages(fetch, keepAll(provisioningEventFromModel), limit)
 }
