@@ -31,6 +31,9 @@ import (
 	"syscall"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/localcluster"
 )
 
@@ -85,6 +88,9 @@ func run() error {
 			return err
 		}
 		defer local.close()
+		if err := pointSampleTenantsAt(ctx, cluster.Client, local.server.URL); err != nil {
+			return err
+		}
 		managerArgs = append(local.managerArgs(), managerArgs...)
 		entraNote = "Entra: the local Graph simulator at " + local.server.URL + " (make run ENTRA=real for Microsoft's cloud)."
 	}
@@ -179,6 +185,34 @@ func managerExit(err error) error {
 	}
 	if err != nil {
 		return fmt.Errorf("manager: %w", err)
+	}
+	return nil
+}
+
+// sampleEntraURL is the local Entra the sample ScimTenant names (config/samples).
+const sampleEntraURL = "https://127.0.0.1:8443"
+
+// pointSampleTenantsAt moves ScimTenants that name the sample's local Entra to where it actually
+// listens, so that --entra-listen on another port (a second run beside the first) still provisions:
+// the operator's custom-endpoint allow-list only lets tenants reach the address it was given.
+func pointSampleTenantsAt(ctx context.Context, c client.Client, entraURL string) error {
+	if entraURL == sampleEntraURL {
+		return nil
+	}
+	var tenants v1.ScimTenantList
+	if err := c.List(ctx, &tenants); err != nil {
+		return fmt.Errorf("list sample tenants: %w", err)
+	}
+	for i := range tenants.Items {
+		t := &tenants.Items[i]
+		e := t.Spec.CustomEndpoints
+		if t.Spec.Cloud != v1.CloudCustom || e == nil || e.AuthorityHost != sampleEntraURL+"/" {
+			continue
+		}
+		e.AuthorityHost, e.GraphEndpoint = entraURL+"/", entraURL+"/v1.0"
+		if err := c.Update(ctx, t); err != nil {
+			return fmt.Errorf("point sample tenant %s at %s: %w", t.Name, entraURL, err)
+		}
 	}
 	return nil
 }
