@@ -75,8 +75,8 @@ func (r *ScimApplicationReconciler) reconcileDelete(ctx context.Context, app *v1
 	return ctrl.Result{}, client.IgnoreNotFound(r.Patch(ctx, app, patch))
 }
 
-// deleteFailed hands a failed Entra cleanup to patchStatus, which reports it in Ready, and in
-// Stalled when it needs a person, and plans the retry.
+// deleteFailed has patchStatus report a failed Entra cleanup (in Ready, and in Stalled when it
+// needs a person) and plans the retry.
 func (r *ScimApplicationReconciler) deleteFailed(ctx context.Context, app *v1.ScimApplication, err error) (ctrl.Result, error) {
 	base := app.DeepCopy()
 	o := classify(err, graph.PermissionApplicationOwnedBy, false)
