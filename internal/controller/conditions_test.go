@@ -111,24 +111,39 @@ func TestDesiredSecrets(t *testing.T) {
 		`{"Enabled":true,"Recipients":"ops@bank.dk","DeleteThresholdEnabled":true,"DeleteThresholdValue":500}`))
 }
 
-func TestSummarizeReady(t *testing.T) {
+func TestSummaryConditions(t *testing.T) {
 	g := NewWithT(t)
 	app := &v1.ScimApplication{}
 	app.Generation = 2
+	s := &appScope{app: app}
 	for _, c := range ownedConditions {
 		setCondition(&app.Status.Conditions, 2, c, "True", v1.SucceededReason, "ok")
 	}
-	summarizeReady(app)
+	setSummaryConditions(s)
 	g.Expect(conditionOf(app, v1.ReadyCondition).Status).To(BeEquivalentTo("True"))
 
 	// A False condition explains Ready, even behind one not yet evaluated for this generation.
 	setCondition(&app.Status.Conditions, 1, v1.JobReadyCondition, "True", v1.SucceededReason, "old")
 	setCondition(&app.Status.Conditions, 2, v1.MappingsSyncedCondition, "False", v1.InvalidExpressionReason, "column 3")
-	summarizeReady(app)
+	setSummaryConditions(s)
 	ready := conditionOf(app, v1.ReadyCondition)
 	g.Expect(ready.Status).To(BeEquivalentTo("False"))
 	g.Expect(ready.Reason).To(Equal(v1.InvalidExpressionReason))
 	g.Expect(conditionOf(app, v1.ReconcilingCondition).Status).To(BeEquivalentTo("True"))
+	g.Expect(conditionOf(app, v1.StalledCondition).Status).To(BeEmpty())
+
+	// A failed cleanup during deletion is reported in Ready, and in Stalled once it needs a person.
+	s.deletionFailure = &outcome{reason: v1.TenantNotFoundReason, message: "gone", stalled: true}
+	setSummaryConditions(s)
+	g.Expect(conditionOf(app, v1.ReadyCondition).Reason).To(Equal(v1.DeletingReason))
+	g.Expect(conditionOf(app, v1.StalledCondition).Reason).To(Equal(v1.TenantNotFoundReason))
+}
+
+// setSummaryConditions writes the summary conditions in patchStatus's order.
+func setSummaryConditions(s *appScope) {
+	setReadyCondition(s)
+	setStalledCondition(s)
+	setReconcilingCondition(s)
 }
 
 func conditionOf(app *v1.ScimApplication, conditionType string) struct{ Status, Reason string } {

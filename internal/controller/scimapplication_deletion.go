@@ -75,17 +75,15 @@ func (r *ScimApplicationReconciler) reconcileDelete(ctx context.Context, app *v1
 	return ctrl.Result{}, client.IgnoreNotFound(r.Patch(ctx, app, patch))
 }
 
-// deleteFailed reports a failed Entra cleanup in Ready, and in Stalled when it needs a person.
+// deleteFailed has patchStatus report a failed Entra cleanup (in Ready, and in Stalled when it
+// needs a person) and plans the retry.
 func (r *ScimApplicationReconciler) deleteFailed(ctx context.Context, app *v1.ScimApplication, err error) (ctrl.Result, error) {
 	base := app.DeepCopy()
 	o := classify(err, graph.PermissionApplicationOwnedBy, false)
 	o.stalled = o.stalled || time.Since(app.DeletionTimestamp.Time) > deletionStallAfter
-	setDeletingConditions(app, o)
 	logFailure(ctx, app, v1.ReadyCondition, o)
-	recordFailureEvents(r.Recorder, app, base.Status.Conditions, app.Status.Conditions, nil)
-	exportConditionMetrics(app, app.Status.Conditions)
-	if perr := r.Status().Patch(ctx, app, client.MergeFrom(base)); perr != nil {
-		return ctrl.Result{}, errors.Join(err, client.IgnoreNotFound(perr))
+	if perr := r.patchStatus(ctx, base, &appScope{app: app, deletionFailure: &o}, err); perr != nil {
+		return ctrl.Result{}, errors.Join(err, perr)
 	}
 	return requeue(o, err, r.PollInterval)
 }

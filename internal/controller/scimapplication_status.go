@@ -29,8 +29,9 @@ import (
 	"github.com/andmoney/scim-operator/internal/graph"
 )
 
-// patchStatus writes the conditions from what the steps found, summarises Ready, reports new
-// failures as events and metrics, and writes status once, only when it changed.
+// patchStatus writes the conditions from what the pass recorded in the scope (the steps' findings,
+// or a failed Entra cleanup during deletion), summarises Ready, reports new failures as events and
+// metrics, and writes status once, only when it changed. err is the pass's error.
 func (r *ScimApplicationReconciler) patchStatus(ctx context.Context, base *v1.ScimApplication, s *appScope, err error) error {
 	app := s.app
 	setTenantReadyCondition(s)
@@ -40,8 +41,11 @@ func (r *ScimApplicationReconciler) patchStatus(ctx context.Context, base *v1.Sc
 	setMappingsSyncedCondition(s)
 	setAssignmentsSyncedCondition(s)
 	setProvisioningHealthyCondition(s)
-	setStalledCondition(s, err)
-	summarizeReady(app)
+	// Ready and Stalled read the conditions above, and Reconciling reads Stalled: keep this order.
+	setReadyCondition(s)
+	setStalledCondition(s)
+	setReconcilingCondition(s)
+	setObservedGeneration(s, err)
 	recordFailureEvents(r.Recorder, app, base.Status.Conditions, app.Status.Conditions, ownedConditions)
 	exportApplicationMetrics(app)
 	if equalStatus(base.Status, app.Status) {
@@ -164,29 +168,11 @@ func setProvisioningHealthyCondition(s *appScope) {
 	}
 }
 
-// setStalledCondition: Stalled while a failure only a person fixes stops the reconcile. A
-// completed pass, or a stalled one, has observed the generation.
-func setStalledCondition(s *appScope, err error) {
-	app := s.app
-	switch {
-	case err == nil:
-		app.Status.ObservedGeneration = app.Generation
-	case s.failure == nil:
-	case s.failure.stalled:
-		setCondition(&app.Status.Conditions, app.Generation, v1.StalledCondition, metav1.ConditionTrue, s.failure.reason, s.failure.message)
-		app.Status.ObservedGeneration = app.Generation
-	default:
-		apimeta.RemoveStatusCondition(&app.Status.Conditions, v1.StalledCondition)
-	}
-}
-
-// setDeletingConditions reports a failed Entra cleanup in Ready, and in Stalled when it needs a
-// person.
-func setDeletingConditions(app *v1.ScimApplication, o outcome) {
-	msg := "deleting the Entra objects failed (set deletionPolicy: Orphan to leave them): " + o.message
-	setCondition(&app.Status.Conditions, app.Generation, v1.ReadyCondition, metav1.ConditionFalse, v1.DeletingReason, msg)
-	if o.stalled {
-		setCondition(&app.Status.Conditions, app.Generation, v1.StalledCondition, metav1.ConditionTrue, o.reason, msg)
+// setObservedGeneration: a completed pass, or one stopped by a failure only a person fixes, has
+// observed the generation.
+func setObservedGeneration(s *appScope, err error) {
+	if err == nil || s.failure != nil && s.failure.stalled {
+		s.app.Status.ObservedGeneration = s.app.Generation
 	}
 }
 
@@ -201,41 +187,79 @@ var ownedConditions = []string{
 	v1.ProvisioningHealthyCondition,
 }
 
-// summarizeReady sets Ready from the owned conditions: the first False one explains Ready=False,
-// else the first one not yet True for this generation. Reconciling and Stalled follow kstatus:
-// present only while true.
-func summarizeReady(app *v1.ScimApplication) {
-	conditions := &app.Status.Conditions
-	gen := app.Generation
-	var blocking *metav1.Condition
+// notReadyBecause is what keeps the owned conditions from making the object Ready, nil when
+// nothing does: the first False one, else the first one not yet True for this generation.
+func notReadyBecause(app *v1.ScimApplication) *metav1.Condition {
+	var waiting *metav1.Condition
 	for _, t := range ownedConditions {
-		c := apimeta.FindStatusCondition(*conditions, t)
+		c := apimeta.FindStatusCondition(app.Status.Conditions, t)
 		switch {
 		case c != nil && c.Status == metav1.ConditionFalse:
-			blocking = c
-		case c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != gen:
-			if blocking == nil {
-				blocking = &metav1.Condition{Reason: v1.ProgressingReason, Message: "waiting for " + t}
-			}
-			continue
-		default:
-			continue
+			return c
+		case waiting == nil && (c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != app.Generation):
+			waiting = &metav1.Condition{Reason: v1.ProgressingReason, Message: "waiting for " + t}
 		}
-		break
 	}
-	if blocking != nil {
-		setCondition(conditions, gen, v1.ReadyCondition, metav1.ConditionFalse, blocking.Reason, blocking.Message)
-		if stalled := apimeta.FindStatusCondition(*conditions, v1.StalledCondition); stalled == nil || stalled.ObservedGeneration != gen {
-			apimeta.RemoveStatusCondition(conditions, v1.StalledCondition)
-			setCondition(conditions, gen, v1.ReconcilingCondition, metav1.ConditionTrue, v1.ProgressingReason, blocking.Message)
-		}
+	return waiting
+}
+
+// deletionFailedMessage is the message of Ready and Stalled for a failed Entra cleanup; it names
+// the way out, since a person may be waiting on the deletion.
+func deletionFailedMessage(o *outcome) string {
+	return "deleting the Entra objects failed (set deletionPolicy: Orphan to leave them): " + o.message
+}
+
+// setReadyCondition summarises the owned conditions, or reports a failed Entra cleanup during
+// deletion.
+func setReadyCondition(s *appScope) {
+	app := s.app
+	if o := s.deletionFailure; o != nil {
+		setCondition(&app.Status.Conditions, app.Generation, v1.ReadyCondition, metav1.ConditionFalse, v1.DeletingReason, deletionFailedMessage(o))
+		return
+	}
+	if blocking := notReadyBecause(app); blocking != nil {
+		setCondition(&app.Status.Conditions, app.Generation, v1.ReadyCondition, metav1.ConditionFalse, blocking.Reason, blocking.Message)
 		return
 	}
 	message := "provisioning job configured"
 	if app.Status.Job != nil && app.Status.Job.State != "" {
 		message = "provisioning job " + app.Status.Job.State
 	}
-	setCondition(conditions, gen, v1.ReadyCondition, metav1.ConditionTrue, v1.SucceededReason, message)
-	apimeta.RemoveStatusCondition(conditions, v1.ReconcilingCondition)
-	apimeta.RemoveStatusCondition(conditions, v1.StalledCondition)
+	setTrue(s, v1.ReadyCondition, v1.SucceededReason, message)
+}
+
+// setStalledCondition: Stalled, present only while true (kstatus), while a failure only a person
+// fixes stops the reconcile or the deletion. A pass cut short without a step failure (an API
+// error, a busy tenant) keeps a Stalled of this generation: it learnt nothing new.
+func setStalledCondition(s *appScope) {
+	app := s.app
+	stalled := apimeta.FindStatusCondition(app.Status.Conditions, v1.StalledCondition)
+	switch o := s.deletionFailure; {
+	case o != nil:
+		// A cleanup that is retrying keeps what an earlier attempt found.
+		if o.stalled {
+			setCondition(&app.Status.Conditions, app.Generation, v1.StalledCondition, metav1.ConditionTrue, o.reason, deletionFailedMessage(o))
+		}
+	case notReadyBecause(app) == nil:
+		apimeta.RemoveStatusCondition(&app.Status.Conditions, v1.StalledCondition)
+	case s.failure != nil && s.failure.stalled:
+		setCondition(&app.Status.Conditions, app.Generation, v1.StalledCondition, metav1.ConditionTrue, s.failure.reason, s.failure.message)
+	case s.failure != nil, stalled != nil && stalled.ObservedGeneration != app.Generation:
+		apimeta.RemoveStatusCondition(&app.Status.Conditions, v1.StalledCondition)
+	}
+}
+
+// setReconcilingCondition: Reconciling, present only while true (kstatus), while the object is not
+// Ready for a reason the operator is still working on. A Stalled object keeps the Reconciling it
+// had, and a deletion reports only in Ready and Stalled.
+func setReconcilingCondition(s *appScope) {
+	app := s.app
+	if s.deletionFailure != nil || apimeta.FindStatusCondition(app.Status.Conditions, v1.StalledCondition) != nil {
+		return
+	}
+	if blocking := notReadyBecause(app); blocking != nil {
+		setCondition(&app.Status.Conditions, app.Generation, v1.ReconcilingCondition, metav1.ConditionTrue, v1.ProgressingReason, blocking.Message)
+		return
+	}
+	apimeta.RemoveStatusCondition(&app.Status.Conditions, v1.ReconcilingCondition)
 }

@@ -47,6 +47,9 @@ type appScope struct {
 
 	// failure is the step failure that ended the reconcile, if a step reported one.
 	failure *stepFailure
+	// deletionFailure is how deleting the Entra objects failed, in a pass for an object being
+	// deleted; such a pass runs no steps.
+	deletionFailure *outcome
 	// principal is the service principal the step resolved in this pass (nil when the one in status
 	// was taken as is), and principalCreated whether the step created it, as principalName.
 	principal        *graph.ServicePrincipal
