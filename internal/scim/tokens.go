@@ -409,7 +409,8 @@ func (t *tokens) cachedSecretVersion(ctx context.Context, app *v1.ScimApplicatio
 // closes the moment between the cache's update and that run, before the records are cleaned up.
 func (t *tokens) deleting(ctx context.Context, app store.App) bool {
 	cached := &v1.ScimApplication{}
-	err := t.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Name}, cached)
+	// Read-only, on every write request: a shallow copy of the cached object, not a deep copy.
+	err := t.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Name}, cached, client.UnsafeDisableDeepCopy)
 	return err != nil || !cached.DeletionTimestamp.IsZero()
 }
 
