@@ -47,12 +47,6 @@ import (
 	"github.com/andmoney/scim-operator/internal/graph"
 )
 
-// Public cloud endpoints, used when graph.Endpoints leaves them empty.
-const (
-	PublicAuthorityHost = "https://login.microsoftonline.com/"
-	PublicGraphBaseURL  = "https://graph.microsoft.com/v1.0"
-)
-
 // sdkVersion is reported in the SdkVersion header like the root client does.
 const sdkVersion = "1.103.0"
 
@@ -91,11 +85,12 @@ type resolvedEndpoints struct {
 
 func resolveEndpoints(e graph.Endpoints) (resolvedEndpoints, error) {
 	r := resolvedEndpoints{authorityHost: e.AuthorityHost, graphBaseURL: strings.TrimRight(e.GraphBaseURL, "/")}
+	// Empty endpoints mean Microsoft's global cloud.
 	if r.authorityHost == "" {
-		r.authorityHost = PublicAuthorityHost
+		r.authorityHost = graph.AzurePublic.AuthorityHost
 	}
 	if r.graphBaseURL == "" {
-		r.graphBaseURL = PublicGraphBaseURL
+		r.graphBaseURL = graph.AzurePublic.GraphBaseURL
 	}
 	authority, err := url.Parse(r.authorityHost)
 	if err != nil || authority.Host == "" {
