@@ -149,4 +149,21 @@ const (
 	// ApplicationLabel names, on every Advisor and Room, the ScimApplication whose SCIM endpoint
 	// created it.
 	ApplicationLabel = "scim.andmoney.dk/application"
+	// RecordIDLabel holds, on every Advisor and Room, its SCIM id: a random UUID that never changes, also
+	// when userName does. Records written before this label existed have none; their SCIM id is their
+	// metadata.name.
+	RecordIDLabel = "scim.andmoney.dk/id"
+	// RenamingToAnnotation, on a record, names the object that is taking over its SCIM id because its
+	// userName changed (the record's object name is derived from its userName, so a rename is a new
+	// object). While both exist, the one this annotation names is the current one: a consumer that sees
+	// two objects with one scim.andmoney.dk/id takes the object the other's annotation points to.
+	RenamingToAnnotation = "scim.andmoney.dk/renaming-to"
+	// RenamingSinceAnnotation is when RenamingToAnnotation was set, in RFC 3339: a rename that never
+	// finished is abandoned after a grace period.
+	RenamingSinceAnnotation = "scim.andmoney.dk/renaming-since"
+	// ReplacesAnnotation, on a record, names the object it replaced in a rename.
+	ReplacesAnnotation = "scim.andmoney.dk/replaces"
+	// CreatedAnnotation holds when a renamed record was first created (SCIM meta.created), in RFC 3339:
+	// its object is younger than the record.
+	CreatedAnnotation = "scim.andmoney.dk/created"
 )

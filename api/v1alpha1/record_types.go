@@ -17,7 +17,9 @@ limitations under the License.
 package v1alpha1
 
 // RecordFields are the SCIM User attributes that Advisor and Room share. The SCIM id of a record is its
-// metadata.name; it never changes, also when userName does.
+// scim.andmoney.dk/id label; it never changes, also when userName does. The object's name is derived
+// from its application and userName, which is what keeps userName unique, so a rename moves the record
+// to a new object with the same id (see RenamingToAnnotation).
 type RecordFields struct {
 	// userName is the SCIM userName: unique per ScimApplication, compared case-insensitively. Entra
 	// fills it from userPrincipalName and matches records on it.

@@ -105,7 +105,7 @@ func TestLeastPrivilegeAsTheChartsServiceAccount(t *testing.T) {
 		"advisors":                stepTenantReady,
 		"scimapplications":        stepTenantReady,
 		"scimapplications/status": stepTenantReady,
-		"usernameclaims":          stepSCIMWrite,
+		"usernameclaims":          stepDeletion,
 	}
 	for i, rule := range full.Rules {
 		key := rule.Resources[0]

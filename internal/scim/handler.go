@@ -156,8 +156,8 @@ func (h userHandler) fail(r *http.Request, id string, err error) error {
 		logger(r).Info("The userName is being written by another request; answering try again later")
 		return errUnavailable
 	case store.IsUnavailable(err):
-		// A timeout or a refused connection: the client should retry, and what may have been written is
-		// finished or released by the store as soon as the API server is back.
+		// A timeout or a refused connection: the client should retry. A create that may have landed is
+		// found by the retry's match lookup, and can never be made twice (its object name is its userName's).
 		logger(r).Info("The API server did not answer in time", "error", err.Error())
 		return errUnavailable
 	case errors.Is(err, context.Canceled):

@@ -180,7 +180,7 @@ func TestThrowAwayKindRoundTrips(t *testing.T) {
 	g.Expect(cluster.Client.List(t.Context(), stored, client.InNamespace(e.app.Namespace),
 		client.MatchingLabels{v1.ApplicationLabel: e.app.Name})).To(Succeed())
 	g.Expect(stored.Items).To(HaveLen(1))
-	g.Expect(stored.Items[0].Name).To(Equal(id))
+	g.Expect(stored.Items[0].Labels).To(HaveKeyWithValue(v1.RecordIDLabel, id))
 	g.Expect(stored.Items[0].Spec.UserName).To(Equal("Desk-1@contoso.com"))
 	g.Expect(stored.Items[0].Spec.WorkAddress.Formatted).To(Equal("Floor 3"))
 

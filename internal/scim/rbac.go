@@ -23,5 +23,4 @@ package scim
 // one from the API server), writes Advisor and Room records, and keeps userName claims.
 // +kubebuilder:rbac:groups=scim.andmoney.dk,resources=scimapplications,verbs=get;list;watch
 // +kubebuilder:rbac:groups=scim.andmoney.dk,resources=advisors;rooms,verbs=get;list;watch;create;update;delete
-// +kubebuilder:rbac:groups=scim.andmoney.dk,resources=usernameclaims,verbs=get;create;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch

@@ -36,6 +36,8 @@ const (
 	IndexExternalID = "scim.externalId"
 	// IndexApplication is the application name.
 	IndexApplication = "scim.application"
+	// IndexID is "<application>\x00<SCIM id>".
+	IndexID = "scim.id"
 )
 
 func indexKey(app, value string) string { return app + "\x00" + value }
@@ -44,17 +46,18 @@ func indexKey(app, value string) string { return app + "\x00" + value }
 // it before the cache starts.
 func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer, kinds model.Kinds) error {
 	for _, kind := range kinds {
-		indexes := map[string]func(app string, u model.User) []string{
-			IndexUserName: func(app string, u model.User) []string {
-				return []string{indexKey(app, model.Fold(u.UserName))}
+		indexes := map[string]func(app string, obj client.Object) []string{
+			IndexID: func(app string, obj client.Object) []string { return []string{indexKey(app, idOf(obj))} },
+			IndexUserName: func(app string, obj client.Object) []string {
+				return []string{indexKey(app, model.Fold(kind.UserOf(obj).UserName))}
 			},
-			IndexExternalID: func(app string, u model.User) []string {
-				if u.ExternalID == "" {
-					return nil
+			IndexExternalID: func(app string, obj client.Object) []string {
+				if id := kind.UserOf(obj).ExternalID; id != "" {
+					return []string{indexKey(app, id)}
 				}
-				return []string{indexKey(app, u.ExternalID)}
+				return nil
 			},
-			IndexApplication: func(app string, _ model.User) []string { return []string{app} },
+			IndexApplication: func(app string, _ client.Object) []string { return []string{app} },
 		}
 		for name, values := range indexes {
 			extract := func(obj client.Object) []string {
@@ -62,7 +65,7 @@ func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer, kinds mod
 				if app == "" {
 					return nil
 				}
-				return values(app, kind.UserOf(obj))
+				return values(app, obj)
 			}
 			if err := indexer.IndexField(ctx, kind.NewObject(), name, extract); err != nil {
 				return fmt.Errorf("index %s by %s: %w", kind.Kind, name, err)
@@ -73,10 +76,10 @@ func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer, kinds mod
 }
 
 func toRecord(kind *model.KindSpec, obj client.Object) Record {
-	created := obj.GetCreationTimestamp().Time
+	created := createdOf(obj)
 	modified := created
 	if t, err := time.Parse(time.RFC3339, obj.GetAnnotations()[LastModifiedAnnotation]); err == nil && t.After(created) {
 		modified = t
 	}
-	return Record{ID: obj.GetName(), User: kind.UserOf(obj), Created: created, LastModified: modified}
+	return Record{ID: idOf(obj), User: kind.UserOf(obj), Created: created, LastModified: modified}
 }

@@ -15,33 +15,39 @@ limitations under the License.
 */
 
 // Package store keeps SCIM Users as Advisor and Room objects: reads from the manager's informer cache
-// through field indexes, writes through the API server with optimistic concurrency, and keeps userName
-// unique per ScimApplication with UserNameClaim objects.
+// through field indexes, writes through the API server with optimistic concurrency.
 //
-// Uniqueness. Before a record is created, or its userName changes to one that folds differently, the store
-// creates a UserNameClaim named after (application, folded userName). The API server creates an object
-// name once, so of concurrent requests for one userName, on any replica, exactly one gets the claim; the
-// others answer 409. The record's name (the SCIM id) is random and never changes, so renames keep the id.
-// A claim is released (deleted) when its record is deleted or renamed away. A request interrupted between
-// its two writes leaves a claim whose record is missing or holds another userName; such a claim is stale
-// once it is older than the claim grace period (far longer than any request may run), and the next
-// request that needs the userName deletes it (with a UID and resourceVersion precondition) and claims
-// anew. Until then a request for that userName waits a moment for the claim's record and, if it does not
-// come, answers ErrUserNameInFlight (503, try again later), not 409: the outcome is still open.
+// Names and ids. A record's object name is derived from (application, folded userName) (ObjectName), and
+// its SCIM id, a random UUID, is its v1.RecordIDLabel label. The API server creates an object name once,
+// so of any number of concurrent creates of one userName, on any replica, exactly one succeeds and the
+// others get AlreadyExists (409): a create is one write, and userName uniqueness needs no other object.
+//
+// Renames. A userName change that folds differently moves the record to the object its new userName
+// names, in three writes: (1) the old object is marked v1.RenamingToAnnotation (with its resourceVersion,
+// so of two concurrent changes of one record one wins and the other re-reads); (2) the new object is
+// created with the same id label (AlreadyExists: the userName is taken, the mark is removed, 409); (3)
+// the old object is deleted. Between (2) and (3) two objects carry one id and the marked one is
+// superseded: readers here skip it, and a consumer that watches records takes the object the mark
+// names. A marked object whose successor does not exist yet is a rename in flight: writes to it wait for
+// the outcome; a mark older than RenameGrace whose successor never came is abandoned and ignored. Any
+// request that finds a superseded object finishes step (3).
+//
+// Records written before the id label existed are named by their id and held their userName with a
+// UserNameClaim; they are read as before (their id is their name), their userName stays theirs through
+// the cache check every write makes, and a rename moves them to a derived name like any record.
 //
 // API server outages. Each request's writes get its time less CleanupTimeout; the rest is for resolving
-// and cleaning up, so that every request is answered within its timeout, never with a broken connection.
-// A write the API server did not answer may have landed. An ambiguous create is sent again under the same
-// name (it lands, or finds itself there); an ambiguous update or delete is read back. What cannot be
-// resolved in time is answered with ErrUnavailable (503) and finished in the background as soon as the API
-// server answers again (bounded by ResolveFor and MaxPending): an unanswered create is completed, so
-// Entra's retry finds the record with its match lookup and makes no second one; a claim whose record
-// never came is released. So no userName stays held by a claim without its record once the API server is
-// back, unless the replica that made the claim died meanwhile (then the claim grace period applies).
+// an ambiguous write, so that every request is answered within its timeout, never with a broken
+// connection. A create the API server did not answer is sent again under the same name: it lands, finds
+// itself there (its id label), or is answered with ErrUnavailable (503); then Entra's retry converges by
+// itself, since its match lookup finds the record if it landed, and a create of the same userName can
+// never make a second one. An ambiguous update or delete is read back. A rename left half-done is
+// finished or undone in the background as soon as the API server answers (bounded by ResolveFor and
+// MaxPending), so no userName stays blocked once the API server is back.
 //
 // Read-your-writes. A write returns only once the informer cache holds it (bounded by CacheWait), so a
-// GET or filter that follows on the same replica sees it; GET by id falls back to the API server on a
-// cache miss, so it also holds across replicas.
+// GET or filter that follows on the same replica sees it. A GET by an id the cache does not hold waits up
+// to MissWait for the cache (another replica may have just created it) before answering 404.
 package store
 
 import (
@@ -57,7 +63,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
@@ -96,14 +101,19 @@ type Record struct {
 
 // Options tune a Store.
 type Options struct {
-	// CacheWait bounds how long a write waits for the informer cache to show it.
+	// CacheWait bounds how long a write waits for the informer cache to show it, and how long a write
+	// waits for a rename in flight to finish.
 	CacheWait time.Duration
-	// ClaimGrace is the age after which a claim whose record does not hold it counts as stale.
-	ClaimGrace time.Duration
+	// MissWait bounds how long a read by id waits for the informer cache to show a record it does not
+	// hold: one another replica has just created.
+	MissWait time.Duration
+	// RenameGrace is the age after which a rename mark whose new object never came is abandoned. It is
+	// longer than a request and its background resolution (ResolveFor) may take.
+	RenameGrace time.Duration
 	// MaxConflictRetries bounds the optimistic-concurrency retries of one update.
 	MaxConflictRetries int
-	// CleanupTimeout is the part of a request's time kept back for resolving an ambiguous write and
-	// releasing claims after the main work, and the bound of each background attempt at them.
+	// CleanupTimeout is the part of a request's time kept back for resolving an ambiguous write after
+	// the main work, and the bound of each background attempt.
 	CleanupTimeout time.Duration
 	// ResolveFor bounds how long work a request left for the API server's return is retried.
 	ResolveFor time.Duration
@@ -113,8 +123,8 @@ type Options struct {
 
 // DefaultOptions are the options the server uses.
 func DefaultOptions() Options {
-	return Options{CacheWait: 5 * time.Second, ClaimGrace: 2 * time.Minute, MaxConflictRetries: 20,
-		CleanupTimeout: 3 * time.Second, ResolveFor: 2 * time.Minute, MaxPending: 1024}
+	return Options{CacheWait: 5 * time.Second, MissWait: time.Second, RenameGrace: 5 * time.Minute,
+		MaxConflictRetries: 20, CleanupTimeout: 3 * time.Second, ResolveFor: 2 * time.Minute, MaxPending: 1024}
 }
 
 // Store reads and writes records.
@@ -129,12 +139,12 @@ type Store struct {
 }
 
 // New returns a Store reading from cache (the manager's informer cache, with the indexes of
-// RegisterIndexes), falling back to api (an uncached reader) and writing with writer. Zero durations
-// take DefaultOptions' values.
+// RegisterIndexes), reading back ambiguous writes from api (an uncached reader) and writing with
+// writer. Zero durations take DefaultOptions' values.
 func New(cache, api client.Reader, writer client.Client, opts Options) *Store {
 	d := DefaultOptions()
 	for _, f := range []struct{ v, d *time.Duration }{
-		{&opts.CacheWait, &d.CacheWait}, {&opts.ClaimGrace, &d.ClaimGrace},
+		{&opts.CacheWait, &d.CacheWait}, {&opts.MissWait, &d.MissWait}, {&opts.RenameGrace, &d.RenameGrace},
 		{&opts.CleanupTimeout, &d.CleanupTimeout}, {&opts.ResolveFor, &d.ResolveFor},
 	} {
 		if *f.v <= 0 {
@@ -148,6 +158,14 @@ func New(cache, api client.Reader, writer client.Client, opts Options) *Store {
 		pending: make(chan struct{}, max(opts.MaxPending, 1))}
 }
 
+// ObjectName is the name of the object that holds a folded userName of an application: a hash, since a
+// userName may hold characters no object name can. Two records of one application can never hold one
+// folded userName, because the API server creates a name once.
+func ObjectName(app, folded string) string {
+	sum := sha256.Sum256([]byte(app + "\x00" + folded))
+	return "u-" + hex.EncodeToString(sum[:20])
+}
+
 // Get returns one record of the application.
 func (s *Store) Get(ctx context.Context, app App, id string) (Record, error) {
 	obj, err := s.get(ctx, app, id)
@@ -157,27 +175,71 @@ func (s *Store) Get(ctx context.Context, app App, id string) (Record, error) {
 	return toRecord(app.Kind, obj), nil
 }
 
-// get reads a record from the cache, falling back to the API server on a miss.
+// get returns the current object of a record from the cache (not a copy: read only), waiting up to
+// MissWait when the cache does not hold it.
 func (s *Store) get(ctx context.Context, app App, id string) (client.Object, error) {
-	if len(validation.IsDNS1123Subdomain(id)) > 0 {
-		return nil, ErrNotFound // Not a name any record can have; also keeps odd ids out of API paths.
+	var found client.Object
+	var err error
+	lookup := func() bool {
+		found, err = s.byID(ctx, app, id)
+		return found != nil || err != nil
 	}
-	obj := app.Kind.NewObject()
-	key := client.ObjectKey{Namespace: app.Namespace, Name: id}
-	err := s.cache.Get(ctx, key, obj)
-	if apierrors.IsNotFound(err) {
-		err = s.api.Get(ctx, key, obj)
+	if !lookup() {
+		s.poll(ctx, s.opts.MissWait, lookup)
 	}
-	if apierrors.IsNotFound(err) {
+	switch {
+	case err != nil:
+		return nil, err
+	case found == nil:
 		return nil, ErrNotFound
 	}
+	return found, nil
+}
+
+// byID returns the current object of a record in the cache (not a copy), or nil.
+func (s *Store) byID(ctx context.Context, app App, id string) (client.Object, error) {
+	list := app.Kind.NewList()
+	err := s.cache.List(ctx, list, client.InNamespace(app.Namespace),
+		client.MatchingFields{IndexID: indexKey(app.Name, id)}, client.UnsafeDisableDeepCopy)
 	if err != nil {
-		return nil, fmt.Errorf("get %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, unavailable(err))
+		return nil, fmt.Errorf("look up %s %s in %s: %w", app.Kind.Kind, id, app.Namespace, err)
 	}
-	if obj.GetLabels()[v1.ApplicationLabel] != app.Name {
-		return nil, ErrNotFound // Another application's record: it does not exist for this one.
+	var objs []client.Object
+	app.Kind.Items(list, func(obj client.Object) { objs = append(objs, obj) })
+	return current(objs), nil
+}
+
+// current picks, of the objects that carry one id, the one a finished rename leaves: not superseded by
+// another of them. Normally there is exactly one object.
+func current(objs []client.Object) client.Object {
+	if len(objs) < 2 {
+		if len(objs) == 0 {
+			return nil
+		}
+		return objs[0]
 	}
-	return obj, nil
+	var pick client.Object
+	for _, obj := range objs {
+		if to := renamingTo(obj); to != "" && slices.ContainsFunc(objs, func(o client.Object) bool { return o.GetName() == to }) {
+			continue
+		}
+		if pick == nil || obj.GetCreationTimestamp().After(pick.GetCreationTimestamp().Time) {
+			pick = obj
+		}
+	}
+	return pick
+}
+
+// superseded reports whether a cached object is the old half of a rename whose new object the cache
+// holds: readers skip it.
+func (s *Store) superseded(ctx context.Context, app App, obj client.Object) bool {
+	to := renamingTo(obj)
+	if to == "" {
+		return false
+	}
+	next := app.Kind.NewObject()
+	err := s.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: to}, next, client.UnsafeDisableDeepCopy)
+	return err == nil && idOf(next) == idOf(obj)
 }
 
 // List returns the application's records that pass the query, ordered by id so that paging is stable.
@@ -212,6 +274,9 @@ func (s *Store) List(ctx context.Context, app App, q filter.Query) ([]Record, er
 	}
 	out := []Record{}
 	app.Kind.Items(list, func(obj client.Object) {
+		if s.superseded(ctx, app, obj) {
+			return
+		}
 		rec := toRecord(app.Kind, obj)
 		if q.Matches(rec.ID, rec.User) {
 			out = append(out, rec)
@@ -238,18 +303,16 @@ func (s *Store) Count(ctx context.Context, app App) (int, error) {
 		return 0, fmt.Errorf("count %s in %s: %w", app.Kind.Kind, app.Namespace, err)
 	}
 	n := 0
-	app.Kind.Items(list, func(client.Object) { n++ })
+	app.Kind.Items(list, func(obj client.Object) {
+		if !s.superseded(ctx, app, obj) {
+			n++
+		}
+	})
 	return n, nil
 }
 
-// Create stores a new record and returns it with its new id.
-//
-// When the API server does not answer the record's create in time, the create may have landed. The store
-// then tries, in the time kept back for it, to finish it: it sends the same create again (same name),
-// which either lands or finds the record there. If that fails too, the client gets ErrUnavailable (503)
-// and the create is finished in the background as soon as the API server is back; the claim stays with
-// its record, no userName is left blocked by a claim without a record, and Entra's retry finds the record
-// with its match lookup instead of creating a second one.
+// Create stores a new record and returns it with its new id: one write, a create of the object its
+// userName names.
 func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, error) {
 	folded := model.Fold(u.UserName)
 	if taken, err := s.takenInCache(ctx, app, folded, ""); err != nil || taken {
@@ -259,81 +322,102 @@ func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, erro
 	if err != nil {
 		return Record{}, err
 	}
+	want := s.newObject(app, folded, id, u)
 	work, cancel := s.budget(ctx)
 	defer cancel()
-	if err := s.claim(work, app, folded, id); err != nil {
-		if ambiguous(err) {
-			// The claim may have landed without a record to hold it: release it, now or once the
-			// API server is back.
-			s.releaseOrLater(ctx, app, folded, id)
-		}
-		return Record{}, unavailable(err)
-	}
-	obj := app.Kind.NewObject()
-	obj.SetNamespace(app.Namespace)
-	obj.SetName(id)
-	obj.SetLabels(map[string]string{v1.ApplicationLabel: app.Name})
-	obj.SetAnnotations(map[string]string{LastModifiedAnnotation: s.now().UTC().Format(time.RFC3339)})
-	app.Kind.SetUser(obj, u)
-	want := obj.DeepCopyObject().(client.Object)
-	if err := s.writer.Create(work, obj); err != nil {
-		if !ambiguous(err) {
-			// Refused: the claim must not outlive a record that never came to be.
-			s.releaseOrLater(ctx, app, folded, id)
-			return Record{}, fmt.Errorf("create %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err)
-		}
-		cctx, cancelCleanup := s.cleanup(ctx)
-		defer cancelCleanup()
-		done, finishErr := s.finishCreate(cctx, want)
-		if finishErr != nil {
-			s.later(ctx, "finish create "+app.String()+"/"+id, func(ctx context.Context) error {
-				_, err := s.finishCreate(ctx, want)
-				return err
-			})
-			return Record{}, unavailable(fmt.Errorf("create %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, err))
-		}
-		obj = done
+	obj, err := s.createOrFree(ctx, work, app, want)
+	if err != nil {
+		return Record{}, err
 	}
 	s.waitCached(ctx, app, obj.GetName(), obj.GetResourceVersion())
 	return toRecord(app.Kind, obj), nil
 }
 
-// finishCreate makes sure a record whose create may or may not have landed exists: it creates it again
-// under the same name, or reads it if it is there. The name is random and claimed for this record, so an
-// object of that name is this record.
-func (s *Store) finishCreate(ctx context.Context, want client.Object) (client.Object, error) {
+// createOrFree creates a record object. When its name is held by an object that a rename has superseded
+// (or that is being renamed away right now), it finishes that rename and tries once more; when the name
+// is held by a record that keeps its userName, the answer is ErrUserNameTaken.
+func (s *Store) createOrFree(ctx, work context.Context, app App, want client.Object) (client.Object, error) {
+	for attempt := 0; ; attempt++ {
+		obj, err := s.createObject(ctx, work, want)
+		if err == nil || !apierrors.IsAlreadyExists(err) {
+			return obj, err
+		}
+		if attempt > 0 {
+			return nil, ErrUserNameTaken
+		}
+		holder := app.Kind.NewObject()
+		if err := s.api.Get(work, client.ObjectKeyFromObject(want), holder); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue // Deleted meanwhile.
+			}
+			return nil, fmt.Errorf("read the holder of %s: %w", want.GetName(), unavailable(err))
+		}
+		if holder.GetDeletionTimestamp() != nil {
+			return nil, ErrUserNameInFlight // Being deleted: free in a moment.
+		}
+		if renamingTo(holder) == "" {
+			return nil, ErrUserNameTaken
+		}
+		settled, err := s.settle(work, app, holder)
+		if err != nil {
+			return nil, err
+		}
+		if settled != nil && settled.GetName() == holder.GetName() {
+			return nil, ErrUserNameTaken // The rename was undone or abandoned: the holder keeps it.
+		}
+	}
+}
+
+// createObject creates want (a copy of it). A create the API server did not answer may have landed: it is
+// sent again under the same name and counts as done when it finds an object with its id there.
+func (s *Store) createObject(ctx, work context.Context, want client.Object) (client.Object, error) {
 	obj := want.DeepCopyObject().(client.Object)
-	err := s.writer.Create(ctx, obj)
-	if err == nil {
+	err := s.writer.Create(work, obj)
+	if err == nil || !ambiguous(err) {
+		return obj, wrapWrite("create", want, err)
+	}
+	cctx, cancel := s.cleanup(ctx)
+	defer cancel()
+	obj = want.DeepCopyObject().(client.Object)
+	retryErr := s.writer.Create(cctx, obj)
+	if retryErr == nil {
 		return obj, nil
 	}
-	if !apierrors.IsAlreadyExists(err) {
-		return nil, err
+	if apierrors.IsAlreadyExists(retryErr) {
+		if err := s.api.Get(cctx, client.ObjectKeyFromObject(want), obj); err == nil && idOf(obj) == idOf(want) {
+			return obj, nil
+		}
+		return nil, wrapWrite("create", want, retryErr)
 	}
-	obj = want.DeepCopyObject().(client.Object)
-	if err := s.api.Get(ctx, client.ObjectKeyFromObject(want), obj); err != nil {
-		return nil, err
-	}
-	return obj, nil
+	return nil, wrapWrite("create", want, err)
+}
+
+// newObject returns a new record object of an application holding u under id.
+func (s *Store) newObject(app App, folded, id string, u model.User) client.Object {
+	obj := app.Kind.NewObject()
+	obj.SetNamespace(app.Namespace)
+	obj.SetName(ObjectName(app.Name, folded))
+	obj.SetLabels(map[string]string{v1.ApplicationLabel: app.Name, v1.RecordIDLabel: id})
+	obj.SetAnnotations(map[string]string{LastModifiedAnnotation: s.stamp()})
+	app.Kind.SetUser(obj, u)
+	return obj
 }
 
 // Update changes a record with mutate, which gets the stored User and returns the new one. A write
 // conflict re-reads the record from the API server and calls mutate again, so the change always applies to
 // the latest version and a conflict never reaches the client. A mutate error is returned as is.
 func (s *Store) Update(ctx context.Context, app App, id string, mutate func(model.User) (model.User, error)) (Record, error) {
-	obj, err := s.get(ctx, app, id)
+	cached, err := s.get(ctx, app, id)
 	if err != nil {
 		return Record{}, err
 	}
-	claimed := map[string]bool{} // Claims this call holds for userNames other than the stored one.
-	defer func() {
-		for folded := range claimed {
-			s.releaseOrLater(ctx, app, folded, id)
-		}
-	}()
+	obj := cached.DeepCopyObject().(client.Object)
 	work, cancel := s.budget(ctx)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
+		if obj, err = s.settle(work, app, obj); err != nil || obj == nil {
+			return Record{}, errors.Join(err, notFoundIf(obj == nil && err == nil))
+		}
 		cur := app.Kind.UserOf(obj)
 		next, err := mutate(cur)
 		if err != nil {
@@ -342,59 +426,41 @@ func (s *Store) Update(ctx context.Context, app App, id string, mutate func(mode
 		if next == cur {
 			return toRecord(app.Kind, obj), nil
 		}
-		oldFolded, newFolded := model.Fold(cur.UserName), model.Fold(next.UserName)
-		if newFolded != oldFolded && !claimed[newFolded] {
-			if err := s.claimRename(ctx, work, app, newFolded, id, claimed); err != nil {
-				return Record{}, err
-			}
+		var written client.Object
+		if model.Fold(next.UserName) != model.Fold(cur.UserName) {
+			written, err = s.rename(ctx, work, app, obj, next)
+		} else {
+			written, err = s.write(ctx, work, app, obj, next)
 		}
-		obj, err = s.write(ctx, work, app, obj, next)
 		switch {
 		case err == nil:
-			delete(claimed, newFolded) // Held by the record now; the old userName's claim goes instead.
-			if newFolded != oldFolded {
-				claimed[oldFolded] = true
-			}
-			s.waitCached(ctx, app, id, obj.GetResourceVersion())
-			return toRecord(app.Kind, obj), nil
-		case apierrors.IsConflict(err) && attempt < s.opts.MaxConflictRetries:
-			obj = app.Kind.NewObject()
-			if err := s.api.Get(work, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj); err != nil {
-				if apierrors.IsNotFound(err) {
-					return Record{}, ErrNotFound
-				}
-				return Record{}, fmt.Errorf("re-read %s %s/%s after a conflict: %w", app.Kind.Kind, app.Namespace, id, unavailable(err))
-			}
+			s.waitCached(ctx, app, written.GetName(), written.GetResourceVersion())
+			return toRecord(app.Kind, written), nil
+		case (apierrors.IsConflict(err) || apierrors.IsNotFound(err)) && attempt < s.opts.MaxConflictRetries:
+			// Changed or renamed meanwhile: settle re-reads it and follows a rename.
+			obj = obj.DeepCopyObject().(client.Object)
+			obj.SetResourceVersion("")
 		case apierrors.IsNotFound(err):
 			return Record{}, ErrNotFound
 		default:
-			return Record{}, fmt.Errorf("update %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, unavailable(err))
+			return Record{}, wrapWrite("update", obj, err)
 		}
 	}
 }
 
-// claimRename claims the userName a record is renamed to, adding it to claimed when the claim is (or may
-// be) there, so that the caller releases it unless the record comes to hold it.
-func (s *Store) claimRename(ctx, work context.Context, app App, folded, id string, claimed map[string]bool) error {
-	if taken, err := s.takenInCache(ctx, app, folded, id); err != nil || taken {
-		return errors.Join(err, takenErr(taken))
-	}
-	err := s.claim(work, app, folded, id)
-	if err == nil || ambiguous(err) {
-		claimed[folded] = true // When ambiguous, it may have landed; released on the way out.
-	}
-	return unavailable(err)
-}
-
-// write updates a record to hold next. An update the API server did not answer may have landed: the record
-// is read back (in the time kept for it) and the update taken as done if it holds exactly what was written.
+// write updates a record in place to hold next (its userName folds as before), clearing an abandoned
+// rename mark. An update the API server did not answer may have landed: the record is read back (in the
+// time kept for it) and the update taken as done if it holds exactly what was written.
 func (s *Store) write(ctx, work context.Context, app App, obj client.Object, next model.User) (client.Object, error) {
+	obj = obj.DeepCopyObject().(client.Object)
 	app.Kind.SetUser(obj, next)
 	annotations := obj.GetAnnotations()
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
-	annotations[LastModifiedAnnotation] = s.now().UTC().Format(time.RFC3339)
+	delete(annotations, v1.RenamingToAnnotation)
+	delete(annotations, v1.RenamingSinceAnnotation)
+	annotations[LastModifiedAnnotation] = s.stamp()
 	obj.SetAnnotations(annotations)
 	base := obj.GetResourceVersion()
 	err := s.writer.Update(work, obj) // Carries resourceVersion: the API server refuses a stale base.
@@ -408,50 +474,62 @@ func (s *Store) write(ctx, work context.Context, app App, obj client.Object, nex
 
 // landed reads a record back from the API server after an ambiguous update from resourceVersion base, and
 // reports whether it holds want at a newer version: then the update landed (or an identical one did).
-func (s *Store) landed(ctx context.Context, app App, id, base string, want model.User) (client.Object, bool) {
+func (s *Store) landed(ctx context.Context, app App, name, base string, want model.User) (client.Object, bool) {
 	cctx, cancel := s.cleanup(ctx)
 	defer cancel()
 	obj := app.Kind.NewObject()
-	if err := s.api.Get(cctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj); err != nil {
+	if err := s.api.Get(cctx, client.ObjectKey{Namespace: app.Namespace, Name: name}, obj); err != nil {
 		return nil, false
 	}
 	return obj, obj.GetResourceVersion() != base && app.Kind.UserOf(obj) == want
 }
 
-// Delete removes a record and releases its userName.
+// Delete removes a record: its object, and the old half of a rename that did not finish.
 func (s *Store) Delete(ctx context.Context, app App, id string) error {
-	obj, err := s.get(ctx, app, id)
+	cached, err := s.get(ctx, app, id)
 	if err != nil {
 		return err
 	}
-	uid := obj.GetUID()
+	obj := cached.DeepCopyObject().(client.Object)
 	work, cancel := s.budget(ctx)
 	defer cancel()
-	if err := s.writer.Delete(work, obj, client.Preconditions{UID: &uid}); err != nil {
-		if apierrors.IsNotFound(err) {
+	for attempt := 0; ; attempt++ {
+		if obj, err = s.settle(work, app, obj); err != nil || obj == nil {
+			return errors.Join(err, notFoundIf(obj == nil && err == nil))
+		}
+		// The resourceVersion precondition keeps a delete from landing on a record that a rename has
+		// just marked: the rename would bring it back under its new name.
+		uid, rv := obj.GetUID(), obj.GetResourceVersion()
+		err = s.writer.Delete(work, obj, client.Preconditions{UID: &uid, ResourceVersion: &rv})
+		switch {
+		case err == nil:
+		case (apierrors.IsConflict(err) || apierrors.IsNotFound(err)) && attempt < s.opts.MaxConflictRetries:
+			obj = obj.DeepCopyObject().(client.Object)
+			obj.SetResourceVersion("")
+			continue
+		case apierrors.IsNotFound(err):
 			return ErrNotFound
+		case !ambiguous(err) || !s.gone(ctx, app, obj.GetName(), uid):
+			return wrapWrite("delete", obj, err)
 		}
-		if !ambiguous(err) || !s.gone(ctx, app, id, uid) {
-			return fmt.Errorf("delete %s %s/%s: %w", app.Kind.Kind, app.Namespace, id, unavailable(err))
-		}
+		s.waitGone(ctx, app, obj.GetName())
+		return nil
 	}
-	s.releaseOrLater(ctx, app, model.Fold(app.Kind.UserOf(obj).UserName), id)
-	s.waitGone(ctx, app, id)
-	return nil
 }
 
-// gone reports whether, read back from the API server after an ambiguous delete, the record version uid is
-// no longer there.
-func (s *Store) gone(ctx context.Context, app App, id string, uid types.UID) bool {
+// gone reports whether, read back from the API server after an ambiguous delete, the object version uid
+// is no longer there.
+func (s *Store) gone(ctx context.Context, app App, name string, uid types.UID) bool {
 	cctx, cancel := s.cleanup(ctx)
 	defer cancel()
 	obj := app.Kind.NewObject()
-	err := s.api.Get(cctx, client.ObjectKey{Namespace: app.Namespace, Name: id}, obj)
+	err := s.api.Get(cctx, client.ObjectKey{Namespace: app.Namespace, Name: name}, obj)
 	return apierrors.IsNotFound(err) || (err == nil && obj.GetUID() != uid)
 }
 
 // takenInCache is the cheap check before any write: Entra's usual duplicate (a POST for a userName it
-// failed to match) is answered from the cache. The claim decides races.
+// failed to match) is answered from the cache, and so are userNames held by records from before derived
+// object names. self is the id of the record asking (a rename), which does not count.
 func (s *Store) takenInCache(ctx context.Context, app App, folded, self string) (bool, error) {
 	list := app.Kind.NewList()
 	err := s.cache.List(ctx, list, client.InNamespace(app.Namespace),
@@ -460,7 +538,9 @@ func (s *Store) takenInCache(ctx context.Context, app App, folded, self string) 
 		return false, fmt.Errorf("look up userName in %s: %w", app.Namespace, err)
 	}
 	taken := false
-	app.Kind.Items(list, func(obj client.Object) { taken = taken || obj.GetName() != self })
+	app.Kind.Items(list, func(obj client.Object) {
+		taken = taken || (idOf(obj) != self && !s.superseded(ctx, app, obj))
+	})
 	return taken, nil
 }
 
@@ -470,6 +550,24 @@ func takenErr(taken bool) error {
 	}
 	return nil
 }
+
+func notFoundIf(missing bool) error {
+	if missing {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// wrapWrite names the write and the object in err, marking an unavailable API server.
+func wrapWrite(verb string, obj client.Object, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %s/%s: %w", verb, obj.GetNamespace(), obj.GetName(), unavailable(err))
+}
+
+// stamp is the current time as the annotations hold it.
+func (s *Store) stamp() string { return s.now().UTC().Format(time.RFC3339) }
 
 // newID returns a random RFC 4122 version 4 UUID, lower-case, as Entra expects ids to look.
 func newID() (string, error) {
@@ -481,13 +579,6 @@ func newID() (string, error) {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
-}
-
-// ClaimName is the name of the UserNameClaim for a folded userName of an application: a hash, since a
-// userName may hold characters no object name can.
-func ClaimName(app, folded string) string {
-	sum := sha256.Sum256([]byte(app + "\x00" + folded))
-	return "u-" + hex.EncodeToString(sum[:20])
 }
 
 // parseRV reads a resourceVersion as a number. Kubernetes calls them opaque, but etcd's are revision

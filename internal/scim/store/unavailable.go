@@ -34,8 +34,9 @@ import (
 // finished in the background, so a retry's match lookup finds the record (see Store.Create).
 var ErrUnavailable = errors.New("the API server is unavailable")
 
-// ErrUserNameInFlight means another request holds the userName's claim and its record is not there yet:
-// the outcome is open, so the client should try again later rather than be told the userName is taken.
+// ErrUserNameInFlight means another request is renaming the record, or the record that holds the
+// userName, right now: the outcome is open, so the client should try again later rather than be told the
+// userName is taken.
 var ErrUserNameInFlight = errors.New("the userName is being written by another request")
 
 // IsUnavailable reports whether err means the API server did not (or could not) answer: a timeout, a
@@ -75,7 +76,7 @@ func unavailable(err error) error {
 }
 
 // budget returns the context for a request's main work: ctx with its deadline brought forward by
-// CleanupTimeout, so that resolving an ambiguous write and releasing claims still fit in the request's
+// CleanupTimeout, so that resolving an ambiguous write still fits in the request's
 // time and the answer goes out before the HTTP server's write timeout.
 func (s *Store) budget(ctx context.Context) (context.Context, context.CancelFunc) {
 	if d, ok := ctx.Deadline(); ok {
@@ -92,15 +93,15 @@ func (s *Store) cleanup(ctx context.Context) (context.Context, context.CancelFun
 }
 
 // later runs fn in the background until it succeeds, with a short, growing interval, for at most
-// ResolveFor: the work a request could not finish while the API server was away (finishing an ambiguous
-// create, releasing a claim), done as soon as the API server is back. At most MaxPending run at once;
-// beyond that the work is dropped, and what it would have released becomes stale after ClaimGrace.
+// ResolveFor: the work a request could not finish while the API server was away (ending a half-done
+// rename), done as soon as the API server is back. At most MaxPending run at once; beyond that the work
+// is dropped, and the rename is finished by the next request that meets it or abandoned after RenameGrace.
 func (s *Store) later(ctx context.Context, what string, fn func(context.Context) error) {
 	log := logf.FromContext(ctx).WithValues("work", what)
 	select {
 	case s.pending <- struct{}{}:
 	default:
-		log.Info("Too much work waits for the API server; dropping some, its claims become stale after the grace period")
+		log.Info("Too much work waits for the API server; dropping some")
 		return
 	}
 	go func() {
