@@ -84,7 +84,7 @@ func TestOneWritePerCreate(t *testing.T) {
 	e := newApp(t, newNamespace(t), v1.ResourceTypeAdvisors)
 	app := store.App{Namespace: e.app.Namespace, Name: e.app.Name, Kind: model.AdvisorKind}
 	writes := &countingWriter{Client: testMgr.GetClient(), counts: map[string]int{}}
-	st := store.New(testMgr.GetCache(), testMgr.GetAPIReader(), writes, store.DefaultOptions())
+	st := newStore(t, writes, store.DefaultOptions())
 	const n = 20
 	for i := range n {
 		_, err := st.Create(t.Context(), app, model.User{UserName: fmt.Sprintf("fresh%d@contoso.com", i), Active: true})
@@ -269,8 +269,7 @@ func TestUnfinishedRenames(t *testing.T) {
 		v1.RenamingSinceAnnotation: time.Now().UTC().Format(time.RFC3339),
 	})
 	g.Expect(cluster.Client.Create(ctx, open)).To(Succeed())
-	st := store.New(testMgr.GetCache(), testMgr.GetAPIReader(), testMgr.GetClient(),
-		store.Options{CacheWait: 300 * time.Millisecond})
+	st := newStore(t, testMgr.GetClient(), store.Options{CacheWait: 300 * time.Millisecond})
 	g.Eventually(func() error { _, err := st.Get(ctx, app, openID); return err }).Should(Succeed())
 	_, err := st.Update(ctx, app, openID, func(u model.User) (model.User, error) { u.DisplayName = "x"; return u, nil })
 	g.Expect(err).To(MatchError(store.ErrUserNameInFlight))
@@ -301,6 +300,17 @@ func TestRecordsFromBeforeDerivedNames(t *testing.T) {
 	g.Expect(objs[0].GetName()).To(Equal(store.ObjectName(e.app.Name, "renamed@contoso.com")))
 	g.Expect(objs[0].GetLabels()).To(HaveKeyWithValue(v1.RecordIDLabel, id))
 	g.Expect(e.create("legacy@contoso.com")).NotTo(Equal(id))
+}
+
+// newStore is a store beside the suite's server, on its manager's cache, writing through writer.
+func newStore(t *testing.T, writer client.Client, opts store.Options) *store.Store {
+	t.Helper()
+	st := store.New(testMgr.GetCache(), testMgr.GetAPIReader(), writer, opts)
+	if err := st.Watch(t.Context(), testMgr.GetCache(), model.BuiltinKinds()); err != nil {
+		t.Fatal(err)
+	}
+	NewWithT(t).Eventually(st.Synced).Should(BeTrue())
+	return st
 }
 
 func kindOf(e *endpoint) *model.KindSpec {

@@ -32,6 +32,7 @@ import (
 	"github.com/elimity-com/scim/optional"
 	"github.com/elimity-com/scim/schema"
 	"github.com/go-logr/logr"
+	toolscache "k8s.io/client-go/tools/cache"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -69,6 +70,9 @@ func Setup(mgr manager.Manager, opts Options) error {
 		return err
 	}
 	if err := store.RegisterIndexes(context.Background(), mgr.GetFieldIndexer(), s.opts.Kinds); err != nil {
+		return err
+	}
+	if err := s.store.Watch(context.Background(), mgr.GetCache(), s.opts.Kinds); err != nil {
 		return err
 	}
 	if err := s.tokens.setupWithManager(context.Background(), mgr); err != nil {
@@ -117,8 +121,11 @@ func New(mgr manager.Manager, opts Options) (*Server, error) {
 func (s *Server) NeedLeaderElection() bool { return false }
 
 // Start serves until ctx ends, then drains in-flight requests. The manager starts it after its caches
-// have synced, so the first request already reads a full cache.
+// have synced; it waits for the store's id index too, so the first request already reads a full cache.
 func (s *Server) Start(ctx context.Context) error {
+	if !toolscache.WaitForCacheSync(ctx.Done(), s.store.Synced) {
+		return errors.New("the SCIM store's id index did not sync before shutdown")
+	}
 	ln := s.opts.Listener
 	if ln == nil {
 		var err error

@@ -36,8 +36,6 @@ const (
 	IndexExternalID = "scim.externalId"
 	// IndexApplication is the application name.
 	IndexApplication = "scim.application"
-	// IndexID is "<application>\x00<SCIM id>".
-	IndexID = "scim.id"
 )
 
 func indexKey(app, value string) string { return app + "\x00" + value }
@@ -47,7 +45,6 @@ func indexKey(app, value string) string { return app + "\x00" + value }
 func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer, kinds model.Kinds) error {
 	for _, kind := range kinds {
 		indexes := map[string]func(app string, obj client.Object) []string{
-			IndexID: func(app string, obj client.Object) []string { return []string{indexKey(app, idOf(obj))} },
 			IndexUserName: func(app string, obj client.Object) []string {
 				return []string{indexKey(app, model.Fold(kind.UserOf(obj).UserName))}
 			},

@@ -165,17 +165,13 @@ func (s *Store) afterGone(ctx context.Context, app App, gone client.Object) (cli
 	if next, err := s.successor(ctx, app, gone); err != nil || next != nil {
 		return next, err
 	}
-	var found client.Object
-	var err error
-	moved := func() bool {
-		found, err = s.byID(ctx, app, idOf(gone))
-		return err != nil || found == nil || found.GetName() != gone.GetName()
-	}
+	found := s.byID(app, idOf(gone))
+	moved := func() bool { found = s.byID(app, idOf(gone)); return found == nil || found.GetName() != gone.GetName() }
 	if !moved() {
 		s.poll(ctx, s.opts.MissWait, moved)
 	}
-	if err != nil || found == nil || found.GetName() == gone.GetName() {
-		return nil, err // Deleted (or only the cache's stale copy is left).
+	if found == nil || found.GetName() == gone.GetName() {
+		return nil, nil // Deleted (or only the cache's stale copy is left).
 	}
 	next := found.DeepCopyObject().(client.Object)
 	next.SetResourceVersion("")

@@ -136,11 +136,13 @@ type Store struct {
 	now    func() time.Time
 	// pending counts background work (see later), up to MaxPending.
 	pending chan struct{}
+	// ids finds records by id (see Watch).
+	ids idIndex
 }
 
 // New returns a Store reading from cache (the manager's informer cache, with the indexes of
-// RegisterIndexes), reading back ambiguous writes from api (an uncached reader) and writing with
-// writer. Zero durations take DefaultOptions' values.
+// RegisterIndexes; Watch must be called too), reading back ambiguous writes from api (an uncached
+// reader) and writing with writer. Zero durations take DefaultOptions' values.
 func New(cache, api client.Reader, writer client.Client, opts Options) *Store {
 	d := DefaultOptions()
 	for _, f := range []struct{ v, d *time.Duration }{
@@ -178,35 +180,19 @@ func (s *Store) Get(ctx context.Context, app App, id string) (Record, error) {
 // get returns the current object of a record from the cache (not a copy: read only), waiting up to
 // MissWait when the cache does not hold it.
 func (s *Store) get(ctx context.Context, app App, id string) (client.Object, error) {
-	var found client.Object
-	var err error
-	lookup := func() bool {
-		found, err = s.byID(ctx, app, id)
-		return found != nil || err != nil
+	found := s.byID(app, id)
+	if found == nil {
+		s.poll(ctx, s.opts.MissWait, func() bool { found = s.byID(app, id); return found != nil })
 	}
-	if !lookup() {
-		s.poll(ctx, s.opts.MissWait, lookup)
-	}
-	switch {
-	case err != nil:
-		return nil, err
-	case found == nil:
+	if found == nil {
 		return nil, ErrNotFound
 	}
 	return found, nil
 }
 
-// byID returns the current object of a record in the cache (not a copy), or nil.
-func (s *Store) byID(ctx context.Context, app App, id string) (client.Object, error) {
-	list := app.Kind.NewList()
-	err := s.cache.List(ctx, list, client.InNamespace(app.Namespace),
-		client.MatchingFields{IndexID: indexKey(app.Name, id)}, client.UnsafeDisableDeepCopy)
-	if err != nil {
-		return nil, fmt.Errorf("look up %s %s in %s: %w", app.Kind.Kind, id, app.Namespace, err)
-	}
-	var objs []client.Object
-	app.Kind.Items(list, func(obj client.Object) { objs = append(objs, obj) })
-	return current(objs), nil
+// byID returns the current object of a record (shared with the informer: read only), or nil.
+func (s *Store) byID(app App, id string) client.Object {
+	return current(s.ids.lookup(app.Namespace, app.Name, id))
 }
 
 // current picks, of the objects that carry one id, the one a finished rename leaves: not superseded by
@@ -329,7 +315,7 @@ func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, erro
 	if err != nil {
 		return Record{}, err
 	}
-	s.waitCached(ctx, app, obj.GetName(), obj.GetResourceVersion())
+	s.waitCached(ctx, app, obj)
 	return toRecord(app.Kind, obj), nil
 }
 
@@ -434,7 +420,7 @@ func (s *Store) Update(ctx context.Context, app App, id string, mutate func(mode
 		}
 		switch {
 		case err == nil:
-			s.waitCached(ctx, app, written.GetName(), written.GetResourceVersion())
+			s.waitCached(ctx, app, written)
 			return toRecord(app.Kind, written), nil
 		case (apierrors.IsConflict(err) || apierrors.IsNotFound(err)) && attempt < s.opts.MaxConflictRetries:
 			// Changed or renamed meanwhile: settle re-reads it and follows a rename.
@@ -512,7 +498,7 @@ func (s *Store) Delete(ctx context.Context, app App, id string) error {
 		case !ambiguous(err) || !s.gone(ctx, app, obj.GetName(), uid):
 			return wrapWrite("delete", obj, err)
 		}
-		s.waitGone(ctx, app, obj.GetName())
+		s.waitGone(ctx, app, obj)
 		return nil
 	}
 }

@@ -18,36 +18,37 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
-// waitCached waits until the informer cache holds object name at resourceVersion rv or newer, so that
-// reads after the write see it. It gives up silently after CacheWait: the write did happen.
-func (s *Store) waitCached(ctx context.Context, app App, name, rv string) {
-	want, numeric := parseRV(rv)
+// waitCached waits until the id index holds a written object at its resourceVersion or newer, so that
+// reads after the write see it: the informer updates its store (which the filter reads) before it tells
+// the id index. It gives up silently after CacheWait: the write did happen.
+func (s *Store) waitCached(ctx context.Context, app App, written client.Object) {
+	want, numeric := parseRV(written.GetResourceVersion())
 	s.poll(ctx, s.opts.CacheWait, func() bool {
-		obj := app.Kind.NewObject()
-		err := s.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: name}, obj, client.UnsafeDisableDeepCopy)
-		if err != nil {
-			return false
+		for _, obj := range s.ids.lookup(app.Namespace, app.Name, idOf(written)) {
+			if obj.GetName() != written.GetName() {
+				continue
+			}
+			if have, ok := parseRV(obj.GetResourceVersion()); ok && numeric {
+				return have >= want
+			}
+			return obj.GetResourceVersion() == written.GetResourceVersion()
 		}
-		if have, ok := parseRV(obj.GetResourceVersion()); ok && numeric {
-			return have >= want
-		}
-		return obj.GetResourceVersion() == rv
+		return false
 	})
 }
 
-// waitGone waits until the informer cache no longer holds a deleted object.
-func (s *Store) waitGone(ctx context.Context, app App, name string) {
+// waitGone waits until the id index no longer holds a deleted object.
+func (s *Store) waitGone(ctx context.Context, app App, deleted client.Object) {
 	s.poll(ctx, s.opts.CacheWait, func() bool {
-		obj := app.Kind.NewObject()
-		err := s.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: name}, obj, client.UnsafeDisableDeepCopy)
-		return apierrors.IsNotFound(err)
+		return !slices.ContainsFunc(s.ids.lookup(app.Namespace, app.Name, idOf(deleted)),
+			func(obj client.Object) bool { return obj.GetName() == deleted.GetName() })
 	})
 }
 
