@@ -71,29 +71,39 @@ func (h userHandler) GetAll(r *http.Request, params scim.ListRequestParams) (sci
 	if params.FilterValidator != nil {
 		req.filter = params.FilterValidator.GetFilter()
 	}
-	return h.list(r, req)
+	page, err := h.list(r, req)
+	if err != nil {
+		return scim.Page{}, err
+	}
+	out := scim.Page{TotalResults: page.total, Resources: make([]scim.Resource, 0, len(page.records))}
+	for _, rec := range page.records {
+		out.Resources = append(out.Resources, h.resource(rec))
+	}
+	return out, nil
+}
+
+// recordPage is one page of a list: its records and how many passed the filter in all.
+type recordPage struct {
+	records []store.Record
+	total   int
 }
 
 // list returns one page of the records that pass the request's filter.
-func (h userHandler) list(r *http.Request, req listRequest) (scim.Page, error) {
+func (h userHandler) list(r *http.Request, req listRequest) (recordPage, error) {
 	q := filter.All()
 	if req.filter != nil {
 		var err error
 		if q, err = filter.Compile(h.kind, req.filter); err != nil {
-			return scim.Page{}, err
+			return recordPage{}, err
 		}
 	}
 	recs, err := h.store.List(r.Context(), req.app, q)
 	if err != nil {
-		return scim.Page{}, h.fail(r, "", err)
+		return recordPage{}, h.fail(r, "", err)
 	}
 	start := min(max(req.startIndex, 1)-1, len(recs))
 	end := min(start+max(req.count, 0), len(recs))
-	page := scim.Page{TotalResults: len(recs), Resources: make([]scim.Resource, 0, end-start)}
-	for _, rec := range recs[start:end] {
-		page.Resources = append(page.Resources, h.resource(rec))
-	}
-	return page, nil
+	return recordPage{records: recs[start:end], total: len(recs)}, nil
 }
 
 func (h userHandler) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {

@@ -18,14 +18,11 @@ package scim
 
 import (
 	"encoding/json"
-	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
-	elimity "github.com/elimity-com/scim"
 	scimerrors "github.com/elimity-com/scim/errors"
 	elimityfilter "github.com/elimity-com/scim/filter"
 	"github.com/elimity-com/scim/schema"
@@ -44,12 +41,13 @@ type listRequest struct {
 	startIndex, count int
 }
 
-// The list endpoint is the one place the server goes around elimity-com/scim, which would (a) parse every
+// The list endpoint is one of the two places the server goes around elimity-com/scim (with serveGet),
+// which would (a) parse every
 // filter with its general parser before the handler runs, while Entra's match lookups take the much
 // cheaper filter.ParseFast, and (b) report the requested count as itemsPerPage, where RFC 7644 §3.4.2
 // wants the number returned. serveList keeps elimity's rules for the parameters and the shape of its
 // response: ParseFast accepts only filters the general parser accepts and means the same by them, and
-// errors are elimity's own.
+// errors are elimity's own; resources are rendered as by serveGet (renderUser).
 func (s *Server) serveList(w http.ResponseWriter, r *http.Request, app store.App, base string) {
 	w.Header().Set("Content-Type", "application/scim+json")
 	req, scimErr := parseListRequest(r.URL.Query(), s.filterSchemas[app.Kind.Kind], s.opts.MaxResults)
@@ -63,16 +61,16 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, app store.App
 		writeError(w, checkError(err, http.MethodGet))
 		return
 	}
-	resources := make([]any, len(page.Resources))
-	for i, res := range page.Resources {
-		resources[i] = listedResource(res, base)
+	resources := make([]userResource, len(page.records))
+	for i, rec := range page.records {
+		resources[i] = renderUser(app.Kind, rec, base)
 	}
-	body, err := json.Marshal(map[string]any{
-		"schemas":      []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"},
-		"totalResults": page.TotalResults,
-		"itemsPerPage": len(resources),
-		"startIndex":   req.startIndex,
-		"Resources":    resources,
+	body, err := json.Marshal(listResponse{
+		Resources:    resources,
+		ItemsPerPage: len(resources),
+		Schemas:      listSchemas,
+		StartIndex:   req.startIndex,
+		TotalResults: page.total,
 	})
 	if err != nil {
 		writeError(w, scimerrors.ScimErrorInternal)
@@ -80,6 +78,17 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, app store.App
 	}
 	_, _ = w.Write(body)
 }
+
+// listResponse is a ListResponse as elimity renders it (from a map: keys in sorted order).
+type listResponse struct {
+	Resources    []userResource `json:"Resources"`
+	ItemsPerPage int            `json:"itemsPerPage"`
+	Schemas      []string       `json:"schemas"`
+	StartIndex   int            `json:"startIndex"`
+	TotalResults int            `json:"totalResults"`
+}
+
+var listSchemas = []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"}
 
 // parseListRequest reads count, startIndex and filter as elimity does: count defaults to and is capped at
 // maxResults, a negative count is 0, a startIndex below 1 is 1, a non-integer is a 400 invalidValue naming
@@ -131,44 +140,4 @@ func withCommonAttributes(s schema.Schema) schema.Schema {
 	copy(attrs, s.Attributes)
 	s.Attributes = append(attrs, schema.CommonAttributes()...)
 	return s
-}
-
-// resourceMeta is the meta attribute of a listed resource, as elimity renders it for a single one.
-type resourceMeta struct {
-	ResourceType string `json:"resourceType"`
-	Created      string `json:"created,omitempty"`
-	LastModified string `json:"lastModified,omitempty"`
-	Location     string `json:"location"`
-}
-
-// listedResource renders a resource of a list response as elimity renders a single one: its attributes
-// with id, externalId, schemas and meta (with the location below base).
-func listedResource(res elimity.Resource, base string) map[string]any {
-	out := make(map[string]any, len(res.Attributes)+4)
-	maps.Copy(out, res.Attributes)
-	out[schema.CommonAttributeID] = res.ID
-	if res.ExternalID.Present() {
-		out[schema.CommonAttributeExternalID] = res.ExternalID.Value()
-	}
-	out["schemas"] = []string{schema.UserSchema}
-	m := resourceMeta{ResourceType: "User", Location: resourceLocation(base, res.ID)}
-	if res.Meta.Created != nil {
-		m.Created = res.Meta.Created.Format(time.RFC3339)
-	}
-	if res.Meta.LastModified != nil {
-		m.LastModified = res.Meta.LastModified.Format(time.RFC3339)
-	}
-	out[schema.CommonAttributeMeta] = m
-	return out
-}
-
-// resourceLocation is a User's URL below the endpoint's base, as elimity builds meta.location.
-func resourceLocation(base, id string) string {
-	rel := "Users/" + url.PathEscape(id)
-	u, err := url.Parse(base)
-	if base == "" || err != nil {
-		return rel
-	}
-	u.Path = u.Path + "/" + rel
-	return u.String()
 }

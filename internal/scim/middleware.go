@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -111,8 +112,12 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 	if base == "" {
 		base = requestBase(r, prefix)
 	}
-	if op == opList {
+	switch id, err := url.PathUnescape(strings.TrimPrefix(rest, "/Users/")); {
+	case op == opList:
 		s.serveList(rw, r.WithContext(ctx), entry.app, base)
+		return
+	case op == opGet && err == nil && id != ".search":
+		s.serveGet(rw, r.WithContext(ctx), entry.app, base, id)
 		return
 	}
 	server, err := s.elimityServer(kind.Kind, base)
