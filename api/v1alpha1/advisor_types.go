@@ -48,6 +48,7 @@ type PersonName struct {
 // +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=`.spec.displayName`
 // +kubebuilder:printcolumn:name="Active",type=boolean,JSONPath=`.spec.active`
 // +kubebuilder:printcolumn:name="Application",type=string,JSONPath=`.metadata.labels.scim\.andmoney\.dk/application`
+// +kubebuilder:printcolumn:name="SCIM ID",type=string,JSONPath=`.metadata.labels.scim\.andmoney\.dk/id`,priority=1
 // +kubebuilder:printcolumn:name="External ID",type=string,JSONPath=`.spec.externalId`,priority=1
 // +kubebuilder:printcolumn:name="Office",type=string,JSONPath=`.spec.workAddress.formatted`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
