@@ -20,7 +20,7 @@ package scim
 // the deletecollection rule in internal/controller/rbac.go (markers cannot read the kind table).
 //
 // The SCIM endpoint reads ScimApplications and their token Secrets (watched metadata-only, read one by
-// one from the API server), writes Advisor and Room records, and keeps userName claims.
+// one from the API server), and writes Advisor and Room records.
 // +kubebuilder:rbac:groups=scim.andmoney.dk,resources=scimapplications,verbs=get;list;watch
 // +kubebuilder:rbac:groups=scim.andmoney.dk,resources=advisors;rooms,verbs=get;list;watch;create;update;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
