@@ -56,9 +56,14 @@ func TestDeletionWithoutTenantStallsUntilOrphaned(t *testing.T) {
 	g.Expect(k8s.Delete(t.Context(), &v1.ScimTenant{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bank"}})).To(Succeed())
 	g.Expect(k8s.Delete(t.Context(), app)).To(Succeed())
 
-	appCondition(t, app, v1.StalledCondition, metav1.ConditionTrue, v1.TenantNotFoundReason)
-	g.Expect(app.Status.Conditions).To(ContainElement(And(HaveField("Type", v1.ReadyCondition),
+	// Wait for the deletion's own report: a reconcile between the two deletes may already have set
+	// Stalled with TenantNotFound for the live application.
+	g.Eventually(func() []metav1.Condition {
+		g.Expect(k8s.Get(t.Context(), client.ObjectKeyFromObject(app), app)).To(Succeed())
+		return app.Status.Conditions
+	}).WithTimeout(60 * time.Second).Should(ContainElement(And(HaveField("Type", v1.ReadyCondition),
 		HaveField("Reason", v1.DeletingReason), HaveField("Message", ContainSubstring("deletionPolicy: Orphan")))))
+	appCondition(t, app, v1.StalledCondition, metav1.ConditionTrue, v1.TenantNotFoundReason)
 	g.Expect(app.Finalizers).To(ContainElement(v1.Finalizer))
 
 	patch := client.MergeFrom(app.DeepCopy())

@@ -33,4 +33,4 @@ package controller
 //
 // advisors;rooms are the resources of the SCIM endpoint's record kinds (model.BuiltinKinds): deleting an
 // application deletes its records. A new kind adds its resource here and in internal/scim/rbac.go.
-// +kubebuilder:rbac:groups=scim.andmoney.dk,resources=advisors;rooms;usernameclaims,verbs=deletecollection
+// +kubebuilder:rbac:groups=scim.andmoney.dk,resources=advisors;rooms,verbs=deletecollection

@@ -302,11 +302,6 @@ func TestDeletionPolicies(t *testing.T) {
 			sp := app.Status.ServicePrincipalID
 			record := recordFor(ns, app)
 			g.Expect(k8s.Create(t.Context(), record)).To(Succeed())
-			claim := &v1.UserNameClaim{
-				ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "claim-", Labels: map[string]string{v1.ApplicationLabel: app.Name}},
-				Spec:       v1.UserNameClaimSpec{Application: app.Name, UserName: "someone@bank.dk", RecordName: record.GetName()},
-			}
-			g.Expect(k8s.Create(t.Context(), claim)).To(Succeed())
 
 			g.Expect(k8s.Delete(t.Context(), app)).To(Succeed())
 			g.Eventually(func() bool {
@@ -315,9 +310,6 @@ func TestDeletionPolicies(t *testing.T) {
 			}).WithTimeout(60 * time.Second).Should(BeTrue())
 			g.Eventually(func() error { return k8s.Get(t.Context(), client.ObjectKeyFromObject(record), record) }).
 				WithTimeout(30 * time.Second).ShouldNot(Succeed())
-			claims := &v1.UserNameClaimList{}
-			g.Expect(k8s.List(t.Context(), claims, client.InNamespace(ns), client.MatchingLabels{v1.ApplicationLabel: app.Name})).To(Succeed())
-			g.Expect(claims.Items).To(BeEmpty())
 
 			exists := false
 			for _, a := range sim.Applications() {

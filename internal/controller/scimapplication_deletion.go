@@ -134,14 +134,10 @@ func (r *ScimApplicationReconciler) deleteRecords(ctx context.Context, app *v1.S
 	if err != nil {
 		return fmt.Errorf("delete the records of %s: %w", app.Name, err)
 	}
-	record := kind.NewObject()
-	// The userName claims go too: they only guard the uniqueness of the records being deleted.
-	for _, kind := range []client.Object{record, &v1.UserNameClaim{}} {
-		err := r.DeleteAllOf(ctx, kind, client.InNamespace(app.Namespace),
-			client.MatchingLabels{v1.ApplicationLabel: app.Name})
-		if err != nil {
-			return fmt.Errorf("delete the records of %s: %w", app.Name, err)
-		}
+	err = r.DeleteAllOf(ctx, kind.NewObject(), client.InNamespace(app.Namespace),
+		client.MatchingLabels{v1.ApplicationLabel: app.Name})
+	if err != nil {
+		return fmt.Errorf("delete the records of %s: %w", app.Name, err)
 	}
 	return nil
 }

@@ -105,7 +105,6 @@ func TestLeastPrivilegeAsTheChartsServiceAccount(t *testing.T) {
 		"advisors":                stepTenantReady,
 		"scimapplications":        stepTenantReady,
 		"scimapplications/status": stepTenantReady,
-		"usernameclaims":          stepDeletion,
 	}
 	for i, rule := range full.Rules {
 		key := rule.Resources[0]

@@ -32,8 +32,8 @@ limitations under the License.
 // the outcome; a mark older than RenameGrace whose successor never came is abandoned and ignored. Any
 // request that finds a superseded object finishes step (3).
 //
-// Records written before the id label existed are named by their id and held their userName with a
-// UserNameClaim; they are read as before (their id is their name), their userName stays theirs through
+// Records written before the id label existed are named by their id (and held their userName with a
+// claim object, no longer used); they are read as before (their id is their name), their userName stays theirs through
 // the cache check every write makes, and a rename moves them to a derived name like any record.
 //
 // API server outages. Each request's writes get its time less CleanupTimeout; the rest is for resolving
