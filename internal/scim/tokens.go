@@ -272,8 +272,8 @@ func (t *tokens) set(name types.NamespacedName, e *appEntry, secretsHash string)
 // refresh reconciles, after a failed authentication, the applications whose row may be behind: those
 // with a pending event (dirty), and (when scanDue) those of the kind whose cached application or Secret
 // metadata is newer than their row. Each is reconciled at most once per refreshInterval; with nothing
-// pending and the cache unchanged it reads nothing and takes no lock. It reports whether it reconciled
-// anything, so that the caller looks the token up again.
+// pending and the cache unchanged it reads nothing and takes no lock of the table. It reports whether it
+// reconciled anything, so that the caller looks the token up again.
 func (t *tokens) refresh(ctx context.Context, kind model.Kind) bool {
 	var candidates []types.NamespacedName
 	t.dirty.Range(func(k, _ any) bool {
