@@ -103,7 +103,8 @@ func failWith(condition string, o outcome, err error) *stepFailure {
 }
 
 // waitFor ends the pass without a failure to report: the step's plan is to come back after d
-// (Flux's serror.Waiting). why says what it waits for, in the log only.
+// (Flux's serror.Waiting), with no error for the work queue. why names what it waits for; nothing
+// reports it, since waiting is no failure.
 func waitFor(d time.Duration, why error) *stepFailure {
 	return &stepFailure{outcome: outcome{retryAfter: d}, err: why}
 }
