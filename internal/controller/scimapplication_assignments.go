@@ -59,7 +59,7 @@ func desiredPrincipals(spec *v1.ScimApplicationSpec) []desiredPrincipal {
 // reconcileAssignments assigns the spec's users and groups with the User app role and removes the
 // assignments this controller made whose principal left the spec. Principals resolved once are
 // remembered in status, so steady state costs one list call.
-func (r *ScimApplicationReconciler) reconcileAssignments(ctx context.Context, s *appScope) error {
+func (r *ScimApplicationReconciler) reconcileAssignments(ctx context.Context, s *appScope) *stepFailure {
 	app := s.app
 	sp := app.Status.ServicePrincipalID
 	current, err := s.graph.ListAssignments(ctx, sp)
@@ -124,7 +124,7 @@ func (r *ScimApplicationReconciler) reconcileAssignments(ctx context.Context, s 
 }
 
 // resolvePrincipal finds a user or group's object ID. A group name must match exactly one group.
-func (r *ScimApplicationReconciler) resolvePrincipal(ctx context.Context, s *appScope, want desiredPrincipal) (string, string, error) {
+func (r *ScimApplicationReconciler) resolvePrincipal(ctx context.Context, s *appScope, want desiredPrincipal) (string, string, *stepFailure) {
 	var (
 		principal *graph.Principal
 		err       error
@@ -157,7 +157,7 @@ func (r *ScimApplicationReconciler) resolvePrincipal(ctx context.Context, s *app
 	return principal.ID, kind, nil
 }
 
-func principalError(want desiredPrincipal, found int) error {
+func principalError(want desiredPrincipal, found int) *stepFailure {
 	reason, msg := v1.PrincipalNotFoundReason, fmt.Sprintf("%s not found in Entra", want.reference)
 	if found > 1 {
 		reason, msg = v1.AmbiguousPrincipalReason, fmt.Sprintf("%s matches %d groups; assign it by objectID", want.reference, found)

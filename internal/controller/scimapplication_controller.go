@@ -78,16 +78,15 @@ func (r *ScimApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 
 	base := app.DeepCopy()
-	var err error // the steps' error, for the status
 	s := &appScope{app: app, release: func() {}}
 	defer func() {
 		s.release()
-		retErr = errors.Join(retErr, r.patchStatus(ctx, base, s, err))
+		retErr = errors.Join(retErr, r.patchStatus(ctx, base, s))
 	}()
 	// The steps' Graph calls share one deadline; the status patch above does not.
 	graphCtx, cancel := r.Graph.graphContext(ctx)
 	defer cancel()
-	err = r.runSteps(graphCtx, s, []appStep{
+	r.runSteps(graphCtx, s, []appStep{
 		r.reconcileTenant,
 		r.reconcileServicePrincipal,
 		r.reconcileJob,
@@ -98,7 +97,7 @@ func (r *ScimApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		r.reconcileRequests,
 		r.reconcileHealth,
 	})
-	return r.result(ctx, s, err)
+	return r.result(ctx, s)
 }
 
 // SetupWithManager watches ScimApplications (spec changes and annotation requests), their

@@ -31,7 +31,7 @@ import (
 
 // reconcileAdminCredentials pushes the Tenant URL, the Secret Token and the settings, after Entra's
 // test connection accepted them. A hash in status avoids pushing an unchanged set again.
-func (r *ScimApplicationReconciler) reconcileAdminCredentials(ctx context.Context, s *appScope) error {
+func (r *ScimApplicationReconciler) reconcileAdminCredentials(ctx context.Context, s *appScope) *stepFailure {
 	app := s.app
 	token, tokenVersion, err := readSecretKey(ctx, r.APIReader, app.Namespace, app.Spec.TokenSecretRef)
 	if err != nil {

@@ -46,6 +46,10 @@ const deletionStallAfter = 10 * time.Minute
 // deletionStallAfter; switching the policy to Orphan releases it. When the namespace itself is being
 // deleted, nobody is left to fix anything: the Entra objects are left behind (the operator's log
 // names them) rather than blocking the namespace forever.
+//
+// A deletion pass runs no steps. Its one reported failure is the Entra cleanup's (deleteFailed,
+// classified as a step's fail is); an error of the Kubernetes API (deleting the records, removing
+// the finalizer) is returned for backoff through the work queue, as a step's transient is.
 func (r *ScimApplicationReconciler) reconcileDelete(ctx context.Context, app *v1.ScimApplication) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(app, v1.Finalizer) {
 		return ctrl.Result{}, nil
@@ -82,7 +86,7 @@ func (r *ScimApplicationReconciler) deleteFailed(ctx context.Context, app *v1.Sc
 	o := classify(err, graph.PermissionApplicationOwnedBy, false)
 	o.stalled = o.stalled || time.Since(app.DeletionTimestamp.Time) > deletionStallAfter
 	logFailure(ctx, app, v1.ReadyCondition, o)
-	if perr := r.patchStatus(ctx, base, &appScope{app: app, deletionFailure: &o}, err); perr != nil {
+	if perr := r.patchStatus(ctx, base, &appScope{app: app, deletionFailure: &o}); perr != nil {
 		return ctrl.Result{}, errors.Join(err, perr)
 	}
 	return requeue(o, err, r.PollInterval)

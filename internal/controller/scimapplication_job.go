@@ -30,7 +30,7 @@ import (
 )
 
 // reconcileJob finds or creates the service principal's provisioning job from the scim template.
-func (r *ScimApplicationReconciler) reconcileJob(ctx context.Context, s *appScope) error {
+func (r *ScimApplicationReconciler) reconcileJob(ctx context.Context, s *appScope) *stepFailure {
 	st := &s.app.Status
 	if st.JobID != "" {
 		job, err := s.graph.GetJob(ctx, st.ServicePrincipalID, st.JobID)
@@ -63,7 +63,7 @@ func (r *ScimApplicationReconciler) reconcileJob(ctx context.Context, s *appScop
 }
 
 // jobFound warns, once, of a legacy customappsso job; reconcileJobState settles JobReady.
-func (r *ScimApplicationReconciler) jobFound(s *appScope) error {
+func (r *ScimApplicationReconciler) jobFound(s *appScope) *stepFailure {
 	if graph.IsLegacyJobTemplate(s.job.TemplateID) {
 		old := apimeta.FindStatusCondition(s.app.Status.Conditions, v1.JobReadyCondition)
 		if old == nil || old.Status != metav1.ConditionTrue || old.Reason != v1.LegacyJobReason {
@@ -76,7 +76,7 @@ func (r *ScimApplicationReconciler) jobFound(s *appScope) error {
 
 // reconcileJobState starts or pauses the job as the spec asks. A quarantined job stays as Entra
 // left it: starting it would clear the quarantine and hide the failure.
-func (r *ScimApplicationReconciler) reconcileJobState(ctx context.Context, s *appScope) error {
+func (r *ScimApplicationReconciler) reconcileJobState(ctx context.Context, s *appScope) *stepFailure {
 	app, job := s.app, s.job
 	sp := app.Status.ServicePrincipalID
 	want := app.Spec.Provisioning.State
@@ -103,7 +103,7 @@ func (r *ScimApplicationReconciler) reconcileJobState(ctx context.Context, s *ap
 
 // reconcileHealth records the job's status for ProvisioningHealthy, and turns new failures of the
 // provisioning logs into Warning events. The logs are read only after a cycle that did not succeed.
-func (r *ScimApplicationReconciler) reconcileHealth(ctx context.Context, s *appScope) error {
+func (r *ScimApplicationReconciler) reconcileHealth(ctx context.Context, s *appScope) *stepFailure {
 	app, job := s.app, s.job
 	previous := app.Status.Job
 	summary := jobSummary(job)

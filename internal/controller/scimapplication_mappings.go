@@ -32,7 +32,7 @@ import (
 
 // reconcileMappings makes the job's User attribute mappings equal the spec's table; it writes only
 // when they differ, so a mapping changed in the portal is put back and steady state writes nothing.
-func (r *ScimApplicationReconciler) reconcileMappings(ctx context.Context, s *appScope) error {
+func (r *ScimApplicationReconciler) reconcileMappings(ctx context.Context, s *appScope) *stepFailure {
 	app := s.app
 	schema, err := s.graph.GetSchema(ctx, app.Status.ServicePrincipalID, app.Status.JobID)
 	if err != nil {

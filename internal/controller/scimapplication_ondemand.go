@@ -37,7 +37,7 @@ const maxOnDemandUsers = 16
 
 // reconcileRequests carries out the restart and provision-on-demand requests of the annotations,
 // each value once.
-func (r *ScimApplicationReconciler) reconcileRequests(ctx context.Context, s *appScope) error {
+func (r *ScimApplicationReconciler) reconcileRequests(ctx context.Context, s *appScope) *stepFailure {
 	app := s.app
 	sp, jobID := app.Status.ServicePrincipalID, app.Status.JobID
 	if token := app.Annotations[v1.RestartAnnotation]; token != "" && token != app.Status.LastHandledRestart {

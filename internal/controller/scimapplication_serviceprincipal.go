@@ -32,7 +32,7 @@ import (
 
 // reconcileServicePrincipal adopts spec.servicePrincipalID, reuses the one in status, or creates the
 // application from the non-gallery template.
-func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Context, s *appScope) error {
+func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Context, s *appScope) *stepFailure {
 	app, st := s.app, &s.app.Status
 	want := app.Spec.ServicePrincipalID
 	if want == "" {
@@ -78,7 +78,7 @@ func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Contex
 		}
 	}
 	if err := r.annotateCreated(ctx, app, sp.ID); err != nil {
-		return err
+		return transient(err)
 	}
 	st.Origin = v1.OriginCreated
 	recordServicePrincipal(st, sp)
@@ -86,8 +86,8 @@ func (r *ScimApplicationReconciler) reconcileServicePrincipal(ctx context.Contex
 	r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, "Created", "CreateApplication",
 		"Created enterprise application %s (service principal %s)", name, sp.ID)
 	// Stop here, so that the application is on record (annotation and status) before anything else is
-	// created for it; the annotation's change starts the next pass at once.
-	return errCreatedApplication
+	// created for it; the annotation's change usually starts the next pass before the wait is over.
+	return waitFor(replicationRetry, errCreatedApplication)
 }
 
 // creationMarker is the tag the operator puts on an application it creates: the ScimApplication's
@@ -112,7 +112,7 @@ func tagCreated(ctx context.Context, gc graph.Client, applicationObjectID, marke
 	}
 }
 
-// errCreatedApplication ends a reconcile right after the application was created and recorded.
+// errCreatedApplication is why a pass ends right after the application was created and recorded.
 var errCreatedApplication = errors.New("created the enterprise application")
 
 // annotateCreated records the created service principal on the object itself, keeping the status

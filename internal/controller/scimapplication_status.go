@@ -31,8 +31,8 @@ import (
 
 // patchStatus writes the conditions from what the pass recorded in the scope (the steps' findings,
 // or a failed Entra cleanup during deletion), summarises Ready, reports new failures as events and
-// metrics, and writes status once, only when it changed. err is the pass's error.
-func (r *ScimApplicationReconciler) patchStatus(ctx context.Context, base *v1.ScimApplication, s *appScope, err error) error {
+// metrics, and writes status once, only when it changed.
+func (r *ScimApplicationReconciler) patchStatus(ctx context.Context, base *v1.ScimApplication, s *appScope) error {
 	app := s.app
 	setTenantReadyCondition(s)
 	setServicePrincipalReadyCondition(s)
@@ -45,7 +45,7 @@ func (r *ScimApplicationReconciler) patchStatus(ctx context.Context, base *v1.Sc
 	setReadyCondition(s)
 	setStalledCondition(s)
 	setReconcilingCondition(s)
-	setObservedGeneration(s, err)
+	setObservedGeneration(s)
 	recordFailureEvents(r.Recorder, app, base.Status.Conditions, app.Status.Conditions, ownedConditions)
 	exportApplicationMetrics(app)
 	if equalStatus(base.Status, app.Status) {
@@ -169,9 +169,9 @@ func setProvisioningHealthyCondition(s *appScope) {
 }
 
 // setObservedGeneration: a completed pass, or one stopped by a failure only a person fixes, has
-// observed the generation.
-func setObservedGeneration(s *appScope, err error) {
-	if err == nil || s.failure != nil && s.failure.stalled {
+// observed the generation; a deletion pass has not.
+func setObservedGeneration(s *appScope) {
+	if s.failure == nil && s.deletionFailure == nil || s.failure != nil && s.failure.stalled {
 		s.app.Status.ObservedGeneration = s.app.Generation
 	}
 }
@@ -229,8 +229,8 @@ func setReadyCondition(s *appScope) {
 }
 
 // setStalledCondition: Stalled, present only while true (kstatus), while a failure only a person
-// fixes stops the reconcile or the deletion. A pass cut short without a step failure (an API
-// error, a busy tenant) keeps a Stalled of this generation: it learnt nothing new.
+// fixes stops the reconcile or the deletion. A pass cut short by a failure written on no condition
+// (an API error, a busy tenant) keeps a Stalled of this generation: it learnt nothing new.
 func setStalledCondition(s *appScope) {
 	app := s.app
 	stalled := apimeta.FindStatusCondition(app.Status.Conditions, v1.StalledCondition)
@@ -244,7 +244,7 @@ func setStalledCondition(s *appScope) {
 		apimeta.RemoveStatusCondition(&app.Status.Conditions, v1.StalledCondition)
 	case s.failure != nil && s.failure.stalled:
 		setCondition(&app.Status.Conditions, app.Generation, v1.StalledCondition, metav1.ConditionTrue, s.failure.reason, s.failure.message)
-	case s.failure != nil, stalled != nil && stalled.ObservedGeneration != app.Generation:
+	case s.failure != nil && s.failure.reported(), stalled != nil && stalled.ObservedGeneration != app.Generation:
 		apimeta.RemoveStatusCondition(&app.Status.Conditions, v1.StalledCondition)
 	}
 }

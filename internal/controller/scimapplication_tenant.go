@@ -35,7 +35,7 @@ import (
 const replicationWindow = 10 * time.Minute
 
 // reconcileTenant finds the ScimTenant and builds its Graph client.
-func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appScope) error {
+func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appScope) *stepFailure {
 	app := s.app
 	tenant := &v1.ScimTenant{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TenantRef.Name}, tenant)
@@ -44,7 +44,7 @@ func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appS
 			fmt.Sprintf("ScimTenant %q not found in namespace %s", app.Spec.TenantRef.Name, app.Namespace))
 	}
 	if err != nil {
-		return err
+		return transient(err)
 	}
 	s.tenant = tenant
 	if ready := apimeta.FindStatusCondition(tenant.Status.Conditions, v1.ReadyCondition); ready == nil || ready.Status != metav1.ConditionTrue {
@@ -57,7 +57,7 @@ func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appS
 	}
 	release, ok := r.Graph.slots.tryAcquire(tenant.UID)
 	if !ok {
-		return errTenantBusy
+		return waitFor(jitter(tenantBusyRetry), errTenantBusy)
 	}
 	s.release = release
 	gc, err := r.Graph.tenantClient(ctx, r.Client, r.APIReader, tenant)
@@ -71,7 +71,7 @@ func (r *ScimApplicationReconciler) reconcileTenant(ctx context.Context, s *appS
 	return nil
 }
 
-// errTenantBusy ends a reconcile before any Graph call: other reconciles hold all of the tenant's
+// errTenantBusy is why a pass ends before any Graph call: other reconciles hold all of the tenant's
 // slots (its Graph may be slow), so this one waits in the queue rather than in a worker.
 var errTenantBusy = errors.New("the tenant's Graph is busy with other reconciles")
 

@@ -45,7 +45,7 @@ type appScope struct {
 	// release gives back the tenant slot reconcileTenant took.
 	release func()
 
-	// failure is the step failure that ended the reconcile, if a step reported one.
+	// failure is the step failure that ended the pass; nil when every step completed.
 	failure *stepFailure
 	// deletionFailure is how deleting the Entra objects failed, in a pass for an object being
 	// deleted; such a pass runs no steps.
@@ -65,67 +65,79 @@ type appScope struct {
 	healthChecked     bool
 }
 
-// appStep is one sub-reconciler. It records what it found in the scope; it fails only through
-// fail or stall (a problem it reports on its condition) or with an error of the Kubernetes API,
-// which is retried with backoff and reported nowhere but the log.
-type appStep func(ctx context.Context, s *appScope) error
+// appStep is one sub-reconciler. It records what it found in the scope and fails in one way: with a
+// *stepFailure, built by fail, stall or failWith (reported on the step's condition), or by waitFor
+// or transient (reported on none). The result type, not an error, makes that the only way: a step
+// cannot hand a bare error of the Kubernetes API (or anything else) past this API.
+type appStep func(ctx context.Context, s *appScope) *stepFailure
 
 // stepFailure is how a step fails: the condition it reports on, with a reason, a message and a
-// retry plan. Build it only through fail, stall or failWith.
+// retry plan, modelled on Flux's serror (Generic, Stalling, Waiting). It is deliberately not an
+// error, so that it cannot be mixed up with one. Build it only through the constructors below.
 type stepFailure struct {
+	// condition is the condition the failure is written on; "" for a failure written on none
+	// (waitFor, transient), which the status treats as a pass that learnt nothing new.
 	condition string
 	outcome
 	err error
 }
 
-func (f *stepFailure) Error() string { return f.err.Error() }
-func (f *stepFailure) Unwrap() error { return f.err }
+// reported tells whether the failure is written on a condition (and so logged and evented).
+func (f *stepFailure) reported() bool { return f.condition != "" }
 
 // fail reports err on condition, classified (Graph, configuration or Secret error) into a reason
 // and a retry plan. permission names the Graph application permission the call needs, for a 403.
-func (s *appScope) fail(condition string, err error, permission string) error {
+func (s *appScope) fail(condition string, err error, permission string) *stepFailure {
 	return failWith(condition, classify(err, permission, s.recentlyCreated), err)
 }
 
 // stall reports a problem only a change of the spec, a Secret or Entra fixes: the object is marked
 // Stalled and polled slowly.
-func stall(condition, reason, message string) error {
+func stall(condition, reason, message string) *stepFailure {
 	return failWith(condition, outcome{reason: reason, message: message, stalled: true}, errors.New(message))
 }
 
 // failWith reports a failure whose retry plan the step decides itself.
-func failWith(condition string, o outcome, err error) error {
+func failWith(condition string, o outcome, err error) *stepFailure {
 	return &stepFailure{condition: condition, outcome: o, err: err}
 }
 
-// runSteps runs the steps in order until one fails; a step failure is kept in the scope for the
-// status.
-func (r *ScimApplicationReconciler) runSteps(ctx context.Context, s *appScope, steps []appStep) error {
-	for _, step := range steps {
-		if err := step(ctx, s); err != nil {
-			if failure, ok := errors.AsType[*stepFailure](err); ok {
-				s.failure = failure
-			}
-			return err
-		}
-	}
-	return nil
+// waitFor ends the pass without a failure to report: the step's plan is to come back after d
+// (Flux's serror.Waiting), with no error for the work queue. why names what it waits for; nothing
+// reports it, since waiting is no failure.
+func waitFor(d time.Duration, why error) *stepFailure {
+	return &stepFailure{outcome: outcome{retryAfter: d}, err: why}
 }
 
-// result turns the steps' outcome into a requeue plan.
-func (r *ScimApplicationReconciler) result(ctx context.Context, s *appScope, err error) (ctrl.Result, error) {
-	switch {
-	case errors.Is(err, errCreatedApplication):
-		return ctrl.Result{RequeueAfter: replicationRetry}, nil // the annotation's event usually comes first
-	case errors.Is(err, errTenantBusy):
-		return ctrl.Result{RequeueAfter: jitter(tenantBusyRetry)}, nil
-	case err == nil:
-		return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
-	case s.failure == nil:
-		return ctrl.Result{}, err
+// transient ends the pass on an error of the Kubernetes API (reading the tenant, recording the
+// created application). It is retried with backoff through the work queue and written on no
+// condition, since an API server that failed a request says nothing about the object; the log
+// has it (controller-runtime logs the error result returns).
+func transient(err error) *stepFailure {
+	return &stepFailure{err: err}
+}
+
+// runSteps runs the steps in order until one fails, and keeps that failure in the scope for the
+// status and the requeue plan.
+func (r *ScimApplicationReconciler) runSteps(ctx context.Context, s *appScope, steps []appStep) {
+	for _, step := range steps {
+		if s.failure = step(ctx, s); s.failure != nil {
+			return
+		}
 	}
-	logFailure(ctx, s.app, s.failure.condition, s.failure.outcome)
-	return requeue(s.failure.outcome, s.failure.err, r.PollInterval)
+}
+
+// result turns the pass's failure (s.failure, nil when all steps completed) into a requeue plan.
+// Only failures reported on a condition are logged here.
+func (r *ScimApplicationReconciler) result(ctx context.Context, s *appScope) (ctrl.Result, error) {
+	f := s.failure
+	if f == nil {
+		return ctrl.Result{RequeueAfter: jitter(r.PollInterval)}, nil
+	}
+	if f.reported() {
+		logFailure(ctx, s.app, f.condition, f.outcome)
+	}
+	return requeue(f.outcome, f.err, r.PollInterval)
 }
 
 // requeue is the retry plan of a failure, the same for both controllers: wait as Entra asks when

@@ -17,10 +17,11 @@ limitations under the License.
 package scim
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"fmt"
+	"maps"
 	"net/url"
 	"strings"
 	"sync"
@@ -45,7 +46,8 @@ import (
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
-// tokenDigest is the SHA-256 of a bearer token: the only form in which tokens stay in memory.
+// tokenDigest is the SHA-256 of a bearer token: the only form in which tokens stay in memory. The zero
+// digest stands for no token (no SHA-256 of a token is all zeros).
 type tokenDigest [sha256.Size]byte
 
 // appEntry is what the token table knows of one ScimApplication.
@@ -53,7 +55,6 @@ type appEntry struct {
 	app       store.App
 	tenantURL string
 	digest    tokenDigest
-	hasToken  bool
 	// previous is the token the Secret held before a rotation: Entra keeps sending it until the
 	// controller's secrets PUT succeeds, so it stays accepted until status.secretsHash moves on from
 	// pushedHash, and never past previousUntil.
@@ -65,15 +66,13 @@ type appEntry struct {
 	appVersion, secretVersion string
 }
 
-// previousValid reports whether the previous token is accepted at now.
-func (e *appEntry) previousValid(now time.Time) bool {
-	return !e.previousUntil.IsZero() && now.Before(e.previousUntil)
-}
+func (e *appEntry) hasToken() bool { return e.digest != tokenDigest{} }
 
-// indexed is one accepted token of an application: its current one, or its previous one until a time.
-type indexed struct {
-	entry appEntry
-	until time.Time // zero: no end
+// table is one immutable version of the token table: the rows, and the rows by the digests they accept
+// (current and previous).
+type table struct {
+	rows     map[types.NamespacedName]appEntry
+	byDigest map[tokenDigest][]appEntry
 }
 
 // tokenSecretIndex indexes ScimApplications by the name of their token Secret.
@@ -87,44 +86,34 @@ const refreshInterval = time.Second
 // new one (the controller's secrets PUT keeps failing).
 const rotationOverlap = time.Hour
 
-// tokens is the digest table (token digest → application) and the controller that keeps it: a
-// controller-runtime reconciler of ScimApplications that runs on every replica (every replica serves
-// SCIM). A change of an application, or of the metadata of its token Secret, reconciles the application:
-// its Secret is read from the API server, only if it opts in with v1.SecretTypeLabel, and only the digest
-// of its token is kept. Secrets are watched metadata-only through the manager's cache, which selects the
-// opted-in Secrets and strips their annotations (cmd/main.go); nothing here changes with that selector.
+// tokens is the token table and the controller that keeps it, on every replica (each serves SCIM). A
+// change of an application, or of the metadata of its token Secret (watched metadata-only through the
+// manager's cache, cmd/main.go), reconciles the application: its Secret is read from the API server, only
+// if it opts in with v1.SecretTypeLabel, and only the digest of its token is kept.
 //
-// A bearer token is checked without locks: the digest index is an immutable map behind an atomic
-// pointer, replaced whole on every change. A token that matches nothing may be one whose Secret event the
-// controller has not handled yet, so it triggers a refresh, but a bounded one: applications whose events
-// are pending (dirty) are reconciled at once, each at most once per refreshInterval; a scan of the cache
-// for rows older than the cached objects runs at most once per kind per refreshInterval. A flood of wrong
-// tokens therefore costs neither API server reads nor lock contention.
+// Readers take no lock: the table is immutable behind an atomic pointer, replaced whole on every change.
+// A token that matches nothing may be one whose Secret event the controller has not handled yet, so it
+// triggers a refresh, but a bounded one (see refresh). A flood of wrong tokens therefore costs neither
+// API server reads nor lock contention.
 type tokens struct {
 	kinds  model.Kinds
 	cache  client.Reader // ScimApplications and Secret metadata, through the manager's cache.
 	secret client.Reader // Secrets, straight from the API server.
-	// now is the clock; refreshEvery and overlap the bounds above (tests shorten or lengthen them).
-	now          func() time.Time
-	refreshEvery time.Duration
-	overlap      time.Duration
 
-	mu        sync.Mutex // guards apps and refreshed; never taken on the authentication path
-	apps      map[types.NamespacedName]appEntry
+	table atomic.Pointer[table]
+	// mu serialises the writers of table and guards refreshed, when each application was last refreshed.
+	mu        sync.Mutex
 	refreshed map[types.NamespacedName]time.Time
-	byDigest  atomic.Pointer[map[tokenDigest][]indexed]
-	// dirty holds applications with an event not reconciled yet; dirtyCount lets lookups skip it.
-	dirty      sync.Map // types.NamespacedName → struct{}
-	dirtyCount atomic.Int64
-	// scans is the state of the cache scans, per kind; cacheVersions the cache's position.
-	scans         sync.Map // model.Kind → *scanState
-	cacheVersions func() string
+	// dirty holds the applications with an event not reconciled yet.
+	dirty sync.Map // types.NamespacedName → struct{}
+	// scans is when each kind's cache scan last ran, at which cache position (versioners').
+	scans      map[model.Kind]*atomic.Pointer[scanMark]
+	versioners []lastSyncVersioner
 }
 
-// scanState is when a kind's cache scan last ran, and at which cache position.
-type scanState struct {
-	at       atomic.Int64 // UnixNano
-	versions atomic.Pointer[string]
+type scanMark struct {
+	at       time.Time
+	versions string
 }
 
 // lastSyncVersioner is the part of client-go's shared informer that tells the resource version of the
@@ -134,14 +123,12 @@ type lastSyncVersioner interface {
 }
 
 func newTokens(cache, secrets client.Reader, kinds model.Kinds) *tokens {
-	t := &tokens{
-		kinds: kinds, cache: cache, secret: secrets,
-		now: time.Now, refreshEvery: refreshInterval, overlap: rotationOverlap,
-		apps:      map[types.NamespacedName]appEntry{},
-		refreshed: map[types.NamespacedName]time.Time{},
+	t := &tokens{kinds: kinds, cache: cache, secret: secrets,
+		refreshed: map[types.NamespacedName]time.Time{}, scans: map[model.Kind]*atomic.Pointer[scanMark]{}}
+	for _, k := range kinds {
+		t.scans[k.Kind] = &atomic.Pointer[scanMark]{}
 	}
-	t.byDigest.Store(&map[tokenDigest][]indexed{})
-	t.cacheVersions = func() string { return "" }
+	t.table.Store(&table{rows: map[types.NamespacedName]appEntry{}})
 	return t
 }
 
@@ -152,30 +139,19 @@ func (t *tokens) setupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	}); err != nil {
 		return fmt.Errorf("index ScimApplications by token Secret: %w", err)
 	}
-	secretMeta := &metav1.PartialObjectMetadata{}
-	secretMeta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	var versioners []lastSyncVersioner
-	for _, obj := range []client.Object{&v1.ScimApplication{}, secretMeta} {
+	for _, obj := range []client.Object{&v1.ScimApplication{}, secretMetadata()} {
 		inf, err := mgr.GetCache().GetInformer(ctx, obj)
 		if err != nil {
 			return fmt.Errorf("get the informer of %T: %w", obj, err)
 		}
 		if v, ok := inf.(lastSyncVersioner); ok {
-			versioners = append(versioners, v)
+			t.versioners = append(t.versioners, v)
 		}
-	}
-	t.cacheVersions = func() string {
-		var b strings.Builder
-		for _, v := range versioners {
-			b.WriteString(v.LastSyncResourceVersion())
-			b.WriteByte('/')
-		}
-		return b.String()
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("scim-tokens").
 		For(&v1.ScimApplication{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-			t.markDirty(client.ObjectKeyFromObject(o))
+			t.dirty.Store(client.ObjectKeyFromObject(o), struct{}{})
 			return true
 		}))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(t.appsForSecret)).
@@ -183,16 +159,10 @@ func (t *tokens) setupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 		Complete(t)
 }
 
-func (t *tokens) markDirty(name types.NamespacedName) {
-	if _, loaded := t.dirty.LoadOrStore(name, struct{}{}); !loaded {
-		t.dirtyCount.Add(1)
-	}
-}
-
-func (t *tokens) clearDirty(name types.NamespacedName) {
-	if _, loaded := t.dirty.LoadAndDelete(name); loaded {
-		t.dirtyCount.Add(-1)
-	}
+func secretMetadata() *metav1.PartialObjectMetadata {
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	return meta
 }
 
 func (t *tokens) appsForSecret(ctx context.Context, secret client.Object) []ctrl.Request {
@@ -205,7 +175,7 @@ func (t *tokens) appsForSecret(ctx context.Context, secret client.Object) []ctrl
 	requests := make([]ctrl.Request, 0, len(apps.Items))
 	for _, a := range apps.Items {
 		name := client.ObjectKeyFromObject(&a)
-		t.markDirty(name)
+		t.dirty.Store(name, struct{}{})
 		requests = append(requests, ctrl.Request{NamespacedName: name})
 	}
 	return requests
@@ -214,118 +184,103 @@ func (t *tokens) appsForSecret(ctx context.Context, secret client.Object) []ctrl
 // Reconcile brings one application's row of the table up to date: gone when the application is gone or
 // of a kind no endpoint serves, without a token while it is being deleted (Entra's writes must stop
 // before its records are cleaned up), otherwise the digest of the token its Secret holds now, and the
-// previous one while a rotation is under way.
+// previous one while a rotation is under way. A row keeps an expired previous token until its next
+// change: lookup refuses it.
 func (t *tokens) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	t.clearDirty(req.NamespacedName)
+	t.dirty.Delete(req.NamespacedName)
 	app := &v1.ScimApplication{}
-	if err := t.cache.Get(ctx, req.NamespacedName, app); err != nil {
-		if apierrors.IsNotFound(err) {
-			t.set(req.NamespacedName, nil)
-			return ctrl.Result{}, nil
-		}
+	err := t.cache.Get(ctx, req.NamespacedName, app)
+	if apierrors.IsNotFound(err) {
+		t.set(req.NamespacedName, nil, "")
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
 		return ctrl.Result{}, err
 	}
 	kind, err := t.kinds.Lookup(app.Spec.ResourceType)
 	if err != nil {
 		// No endpoint serves the kind, so no token of it is accepted; nothing to retry until it changes.
 		logf.FromContext(ctx).Info("No SCIM endpoint serves the application's resourceType", "error", err.Error())
-		t.set(req.NamespacedName, nil)
+		t.set(req.NamespacedName, nil, "")
 		return ctrl.Result{}, nil
-	}
-	tenantURL := app.Status.TenantURL
-	if tenantURL == "" {
-		tenantURL = app.Spec.TenantURL
 	}
 	e := &appEntry{
 		app:        store.App{Namespace: app.Namespace, Name: app.Name, Kind: kind},
-		tenantURL:  baseOf(tenantURL),
+		tenantURL:  baseOf(cmp.Or(app.Status.TenantURL, app.Spec.TenantURL)),
 		appVersion: app.ResourceVersion,
 	}
 	if !app.DeletionTimestamp.IsZero() {
-		e.secretVersion = t.cachedSecretVersion(ctx, app)
-		t.set(req.NamespacedName, e) // Known, but no token opens it any more.
+		e.secretVersion = t.cachedSecretVersion(ctx, app) // Known, but no token opens it any more.
+		t.set(req.NamespacedName, e, "")
 		return ctrl.Result{}, nil
 	}
+	// Only an opted-in Secret's data is read; an unlabelled one comes back metadata-only and opens nothing
+	// (the controller reports it on the application). The metadata cache holds no such Secret, so the
+	// row's Secret version stays empty as well.
 	secret := &corev1.Secret{}
-	// Only an opted-in Secret's data is read; an unlabelled one comes back metadata-only.
 	err = credential.GetOptedIn(ctx, t.secret, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name}, secret)
 	switch {
 	case apierrors.IsNotFound(err):
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("read the token Secret of %s: %w", req.NamespacedName, err)
-	case credential.CheckOptedIn(secret) != nil:
-		// The controller reports it on the application (SecretNotLabelled); no token of it is accepted.
-		// The metadata cache holds no such Secret, so the row's Secret version stays empty as well.
-	default:
+	case credential.CheckOptedIn(secret) == nil:
 		e.secretVersion = secret.ResourceVersion
 		if v := credential.NormalizeToken(string(secret.Data[app.Spec.TokenSecretRef.Key])); v != "" {
-			e.digest, e.hasToken = sha256.Sum256([]byte(v)), true
+			e.digest = sha256.Sum256([]byte(v))
 		}
 	}
-	t.mu.Lock()
-	old, hadOld := t.apps[req.NamespacedName]
-	t.mu.Unlock()
-	if hadOld {
-		t.carryPrevious(e, &old, app.Status.SecretsHash)
-	}
-	t.set(req.NamespacedName, e)
-	if e.previousValid(t.now()) {
-		return ctrl.Result{RequeueAfter: e.previousUntil.Sub(t.now())}, nil
-	}
+	t.set(req.NamespacedName, e, app.Status.SecretsHash)
 	return ctrl.Result{}, nil
 }
 
-// carryPrevious keeps the token Entra may still hold. A rotation starts when the token changes while
-// Entra has been given one (status.secretsHash is set); it ends when the hash changes (the controller
-// pushed the new token), when the Secret goes back to the previous token, or at the overlap's end.
-func (t *tokens) carryPrevious(e, old *appEntry, secretsHash string) {
-	now := t.now()
-	switch {
-	case old.previousValid(now) && old.pushedHash == secretsHash:
-		e.previous, e.previousUntil, e.pushedHash = old.previous, old.previousUntil, old.pushedHash
-	case old.hasToken && e.hasToken && old.digest != e.digest && secretsHash != "":
-		e.previous, e.previousUntil, e.pushedHash = old.digest, now.Add(t.overlap), secretsHash
-	}
-	if !e.hasToken || e.previous == e.digest {
-		e.previous, e.previousUntil, e.pushedHash = tokenDigest{}, time.Time{}, ""
-	}
-}
-
-// set replaces an application's row (nil removes it) and publishes a new digest index.
-func (t *tokens) set(name types.NamespacedName, e *appEntry) {
+// set replaces an application's row (nil removes it), carrying over the token Entra may still hold, and
+// publishes the new table. A rotation starts when the token changes while Entra has been given one
+// (status.secretsHash is set); it ends when the hash changes (the controller pushed the new token), when
+// the Secret goes back to the previous token, or at the overlap's end.
+func (t *tokens) set(name types.NamespacedName, e *appEntry, secretsHash string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	rows := maps.Clone(t.table.Load().rows)
 	if e == nil {
-		delete(t.apps, name)
+		delete(rows, name)
 		delete(t.refreshed, name)
 	} else {
-		t.apps[name] = *e
-	}
-	by := make(map[tokenDigest][]indexed, len(t.apps))
-	for _, e := range t.apps {
-		if e.hasToken {
-			by[e.digest] = append(by[e.digest], indexed{entry: e})
+		now := time.Now()
+		switch old, ok := rows[name]; {
+		case ok && now.Before(old.previousUntil) && old.pushedHash == secretsHash:
+			e.previous, e.previousUntil, e.pushedHash = old.previous, old.previousUntil, old.pushedHash
+		case ok && old.hasToken() && e.hasToken() && old.digest != e.digest && secretsHash != "":
+			e.previous, e.previousUntil, e.pushedHash = old.digest, now.Add(rotationOverlap), secretsHash
 		}
-		if e.hasToken && !e.previousUntil.IsZero() {
-			by[e.previous] = append(by[e.previous], indexed{entry: e, until: e.previousUntil})
+		if !e.hasToken() || e.previous == e.digest {
+			e.previous, e.previousUntil, e.pushedHash = tokenDigest{}, time.Time{}, ""
+		}
+		rows[name] = *e
+	}
+	byDigest := make(map[tokenDigest][]appEntry, len(rows))
+	for _, r := range rows {
+		if r.hasToken() {
+			byDigest[r.digest] = append(byDigest[r.digest], r)
+		}
+		if !r.previousUntil.IsZero() {
+			byDigest[r.previous] = append(byDigest[r.previous], r)
 		}
 	}
-	t.byDigest.Store(&by)
+	t.table.Store(&table{rows: rows, byDigest: byDigest})
 }
 
-// refresh reconciles, after a failed authentication, the applications of a kind whose row may be behind:
-// those with a pending event, and (at most once per refreshEvery per kind) those whose cached application
-// or Secret metadata is newer than their row. Each is reconciled at most once per refreshEvery. It
-// reports whether it reconciled anything, so that the caller looks the token up again.
+// refresh reconciles, after a failed authentication, the applications whose row may be behind: those
+// with a pending event (dirty), and (when scanDue) those of the kind whose cached application or Secret
+// metadata is newer than their row. Each is reconciled at most once per refreshInterval; with nothing
+// pending and the cache unchanged it reads nothing and takes no lock of the table. It reports whether it
+// reconciled anything, so that the caller looks the token up again.
 func (t *tokens) refresh(ctx context.Context, kind model.Kind) bool {
-	now := t.now()
 	var candidates []types.NamespacedName
-	if t.dirtyCount.Load() > 0 {
-		t.dirty.Range(func(k, _ any) bool {
-			candidates = append(candidates, k.(types.NamespacedName))
-			return true
-		})
-	}
+	t.dirty.Range(func(k, _ any) bool {
+		candidates = append(candidates, k.(types.NamespacedName))
+		return true
+	})
+	now := time.Now()
 	if t.scanDue(kind, now) {
 		candidates = append(candidates, t.stale(ctx, kind)...)
 	}
@@ -335,11 +290,10 @@ func (t *tokens) refresh(ctx context.Context, kind model.Kind) bool {
 	var due []types.NamespacedName
 	t.mu.Lock()
 	for _, name := range candidates {
-		if now.Sub(t.refreshed[name]) < t.refreshEvery {
-			continue
+		if now.Sub(t.refreshed[name]) >= refreshInterval {
+			t.refreshed[name] = now
+			due = append(due, name)
 		}
-		t.refreshed[name] = now
-		due = append(due, name)
 	}
 	t.mu.Unlock()
 	for _, name := range due {
@@ -351,21 +305,24 @@ func (t *tokens) refresh(ctx context.Context, kind model.Kind) bool {
 }
 
 // scanDue claims the kind's cache scan: due when the cache received an event since the last scan (the
-// event may be the application or Secret a new token belongs to), or else once per refreshEvery. A flood
-// of wrong tokens on an unchanging cluster therefore scans once per refreshEvery, not once per request.
+// event may be the application or Secret a new token belongs to), or else once per refreshInterval. A
+// flood of wrong tokens on an unchanging cluster therefore scans once per refreshInterval, not once per
+// request.
 func (t *tokens) scanDue(kind model.Kind, now time.Time) bool {
-	v, _ := t.scans.LoadOrStore(kind, &scanState{})
-	st := v.(*scanState)
-	versions := t.cacheVersions()
-	prev := st.versions.Load()
-	if prev != nil && *prev == versions && now.Sub(time.Unix(0, st.at.Load())) < t.refreshEvery {
+	last, ok := t.scans[kind]
+	if !ok {
 		return false
 	}
-	if !st.versions.CompareAndSwap(prev, &versions) {
-		return false // another request claimed it
+	var b strings.Builder
+	for _, v := range t.versioners {
+		b.WriteString(v.LastSyncResourceVersion())
+		b.WriteByte('/')
 	}
-	st.at.Store(now.UnixNano())
-	return true
+	prev := last.Load()
+	if prev != nil && prev.versions == b.String() && now.Sub(prev.at) < refreshInterval {
+		return false
+	}
+	return last.CompareAndSwap(prev, &scanMark{at: now, versions: b.String()}) // else another request claimed it
 }
 
 // stale lists, from the cache, the applications of a kind whose row is missing or older than the cached
@@ -376,6 +333,7 @@ func (t *tokens) stale(ctx context.Context, kind model.Kind) []types.NamespacedN
 		logf.FromContext(ctx).Error(err, "Failed to list ScimApplications from the cache")
 		return nil
 	}
+	rows := t.table.Load().rows
 	var out []types.NamespacedName
 	for i := range apps.Items {
 		a := &apps.Items[i]
@@ -383,9 +341,7 @@ func (t *tokens) stale(ctx context.Context, kind model.Kind) []types.NamespacedN
 			continue
 		}
 		name := client.ObjectKeyFromObject(a)
-		t.mu.Lock()
-		row, ok := t.apps[name]
-		t.mu.Unlock()
+		row, ok := rows[name]
 		if !ok || row.appVersion != a.ResourceVersion || row.secretVersion != t.cachedSecretVersion(ctx, a) {
 			out = append(out, name)
 		}
@@ -396,8 +352,7 @@ func (t *tokens) stale(ctx context.Context, kind model.Kind) []types.NamespacedN
 // cachedSecretVersion is the resource version of an application's token Secret in the metadata cache,
 // empty when the cache has none (missing, or not opted in).
 func (t *tokens) cachedSecretVersion(ctx context.Context, app *v1.ScimApplication) string {
-	meta := &metav1.PartialObjectMetadata{}
-	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	meta := secretMetadata()
 	if err := t.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name}, meta); err != nil {
 		return ""
 	}
@@ -414,19 +369,16 @@ func (t *tokens) deleting(ctx context.Context, app store.App) bool {
 	return err != nil || !cached.DeletionTimestamp.IsZero()
 }
 
-// synced reports whether every application in the cache has its row.
+// synced reports whether every application in the cache, of a kind an endpoint serves, has its row.
 func (t *tokens) synced(ctx context.Context) bool {
 	apps := &v1.ScimApplicationList{}
 	if err := t.cache.List(ctx, apps, client.UnsafeDisableDeepCopy); err != nil {
 		return false
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	rows := t.table.Load().rows
 	for i := range apps.Items {
-		if _, err := t.kinds.Lookup(apps.Items[i].Spec.ResourceType); err != nil {
-			continue
-		}
-		if _, ok := t.apps[client.ObjectKeyFromObject(&apps.Items[i])]; !ok {
+		_, known := rows[client.ObjectKeyFromObject(&apps.Items[i])]
+		if _, err := t.kinds.Lookup(apps.Items[i].Spec.ResourceType); err == nil && !known {
 			return false
 		}
 	}
@@ -434,43 +386,33 @@ func (t *tokens) synced(ctx context.Context) bool {
 }
 
 // lookup returns the application a bearer token belongs to among those of the given kind. The digest
-// (not the token) is the map key, so lookup time tells nothing about the token; the final comparison is
-// constant-time all the same. A token shared by two applications of one kind selects neither. It takes
-// no lock.
+// (not the token) is the map key, so lookup time tells nothing about the token. A token shared by two
+// applications of one kind selects neither. It takes no lock.
 func (t *tokens) lookup(token []byte, kind model.Kind) (appEntry, bool) {
 	if len(token) == 0 {
 		return appEntry{}, false
 	}
 	d := sha256.Sum256(token)
-	cands := (*t.byDigest.Load())[d]
-	now := t.now()
-	var found indexed
+	var found appEntry
 	n := 0
-	for _, c := range cands {
-		if c.entry.app.Kind.Kind == kind && (c.until.IsZero() || now.Before(c.until)) {
-			found = c
+	for _, e := range t.table.Load().byDigest[d] {
+		// The previous token is indexed too, but accepted only until its overlap ends.
+		if e.app.Kind.Kind == kind && (e.digest == d || time.Now().Before(e.previousUntil)) {
+			found = e
 			n++
 		}
 	}
 	if n != 1 {
 		return appEntry{}, false
 	}
-	want := found.entry.digest
-	if !found.until.IsZero() {
-		want = found.entry.previous
-	}
-	if subtle.ConstantTimeCompare(want[:], d[:]) != 1 {
-		return appEntry{}, false
-	}
-	return found.entry, true
+	return found, true
 }
 
 // applications lists the known applications, for the record-count metric.
 func (t *tokens) applications() []store.App {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make([]store.App, 0, len(t.apps))
-	for _, e := range t.apps {
+	rows := t.table.Load().rows
+	out := make([]store.App, 0, len(rows))
+	for _, e := range rows {
 		out = append(out, e.app)
 	}
 	return out
@@ -479,9 +421,6 @@ func (t *tokens) applications() []store.App {
 // baseOf reduces a Tenant URL to scheme, host and path: Entra's ?aadOptscim062020 flag is no part of
 // resource locations.
 func baseOf(raw string) string {
-	if raw == "" {
-		return ""
-	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return ""
