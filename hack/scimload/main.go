@@ -103,16 +103,17 @@ func bench(n, c, rc, reads int, memory string, startup int) error {
 	if err := waitFor(func() error { _, err := ours.do(http.MethodGet, "/ServiceProviderConfig", "", 200); return err }); err != nil {
 		return err
 	}
-	memHandler, err := newMemServer()
-	if err != nil {
-		return err
-	}
 	memLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
+	memBase := "http://" + memLn.Addr().String() + "/advisors/scim"
+	memHandler, err := newMemServer(memBase)
+	if err != nil {
+		return err
+	}
 	go func() { _ = (&http.Server{Handler: memHandler, ReadHeaderTimeout: 5 * time.Second}).Serve(memLn) }()
-	mem := newClient("http://"+memLn.Addr().String()+"/advisors/scim", "", max(c, rc))
+	mem := newClient(memBase, "", max(c, rc))
 	if n == 0 {
 		return measureStartup(ctx, cluster, startup)
 	}

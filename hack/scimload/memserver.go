@@ -26,6 +26,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/elimity-com/scim"
 	scimerrors "github.com/elimity-com/scim/errors"
@@ -38,22 +39,42 @@ import (
 )
 
 // memHandler is the library limit: elimity-com/scim with the cheapest handler that still behaves like a
-// store, a mutex-guarded map with a userName index, so that its figures are elimity's own cost.
+// store, a mutex-guarded map with a userName index, so that its figures are elimity's own cost. Its
+// resources carry what the endpoint's do (meta.created and meta.lastModified, a location below the
+// server's base URL), so that both render responses of the same size.
 type memHandler struct {
 	mu     sync.RWMutex
 	byID   map[string]scim.ResourceAttributes
 	byName map[string]string
+	meta   map[string]scim.Meta
 }
 
-func newMemServer() (http.Handler, error) {
-	h := &memHandler{byID: map[string]scim.ResourceAttributes{}, byName: map[string]string{}}
+// resource is a stored user as the handler returns it.
+func (h *memHandler) resource(id string) scim.Resource {
+	return scim.Resource{ID: id, Attributes: h.byID[id], Meta: h.meta[id]}
+}
+
+// touch records a write of id now.
+func (h *memHandler) touch(id string) {
+	now := time.Now()
+	m := h.meta[id]
+	if m.Created == nil {
+		m.Created = &now
+	}
+	m.LastModified = &now
+	h.meta[id] = m
+}
+
+// newMemServer serves the library limit below base, the URL the client reaches it at.
+func newMemServer(base string) (http.Handler, error) {
+	h := &memHandler{byID: map[string]scim.ResourceAttributes{}, byName: map[string]string{}, meta: map[string]scim.Meta{}}
 	s, err := scim.NewServer(&scim.ServerArgs{
 		ServiceProviderConfig: &scim.ServiceProviderConfig{MaxResults: 200, SupportFiltering: true, SupportPatch: true},
 		ResourceTypes: []scim.ResourceType{{
 			ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
 			Schema: schema.CoreUserSchema(), Handler: h,
 		}},
-	})
+	}, scim.WithBaseURL(base))
 	if err != nil {
 		return nil, err
 	}
@@ -77,10 +98,12 @@ func normalizePatches(next http.Handler) http.Handler {
 	})
 }
 
+// memID is a random id shaped like the endpoint's (a UUID), so that both send ids of one length.
 func memID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func (h *memHandler) Create(_ *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
@@ -93,17 +116,17 @@ func (h *memHandler) Create(_ *http.Request, attrs scim.ResourceAttributes) (sci
 	id := memID()
 	h.byID[id] = attrs
 	h.byName[strings.ToLower(name)] = id
-	return scim.Resource{ID: id, Attributes: attrs}, nil
+	h.touch(id)
+	return h.resource(id), nil
 }
 
 func (h *memHandler) Get(_ *http.Request, id string) (scim.Resource, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	attrs, ok := h.byID[id]
-	if !ok {
+	if _, ok := h.byID[id]; !ok {
 		return scim.Resource{}, scimerrors.ScimErrorResourceNotFound(id)
 	}
-	return scim.Resource{ID: id, Attributes: attrs}, nil
+	return h.resource(id), nil
 }
 
 // GetAll answers userName eq from the index and scans otherwise, as a careful in-memory store would.
@@ -128,7 +151,7 @@ func (h *memHandler) GetAll(_ *http.Request, params scim.ListRequestParams) (sci
 	}
 	page := scim.Page{TotalResults: len(ids), Resources: []scim.Resource{}}
 	for _, id := range ids {
-		page.Resources = append(page.Resources, scim.Resource{ID: id, Attributes: h.byID[id]})
+		page.Resources = append(page.Resources, h.resource(id))
 	}
 	return page, nil
 }
@@ -140,13 +163,15 @@ func (h *memHandler) Replace(_ *http.Request, id string, attrs scim.ResourceAttr
 		return scim.Resource{}, scimerrors.ScimErrorResourceNotFound(id)
 	}
 	h.byID[id] = attrs
-	return scim.Resource{ID: id, Attributes: attrs}, nil
+	h.touch(id)
+	return h.resource(id), nil
 }
 
 func (h *memHandler) Delete(_ *http.Request, id string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.byID, id)
+	delete(h.meta, id)
 	return nil
 }
 
@@ -166,5 +191,6 @@ func (h *memHandler) Patch(_ *http.Request, id string, ops []scim.PatchOperation
 		}
 	}
 	h.byID[id] = next
-	return scim.Resource{ID: id, Attributes: next}, nil
+	h.touch(id)
+	return h.resource(id), nil
 }
