@@ -104,7 +104,8 @@ func simplePath(path string) (attr, sub string, ok bool) {
 func attrName(s string) bool {
 	for i, c := range []byte(s) {
 		letter := c|0x20 >= 'a' && c|0x20 <= 'z'
-		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '-' || c == '_')) {
+		nameChar := c >= '0' && c <= '9' || c == '-' || c == '_'
+		if !letter && (i == 0 || !nameChar) {
 			return false
 		}
 	}
