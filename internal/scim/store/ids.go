@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -38,6 +39,29 @@ type idIndex struct {
 	writers sync.Mutex // Serialises the informers' event handlers; readers take no lock.
 	entries sync.Map   // idKey → []client.Object, replaced on every change, never modified in place.
 	synced  []toolscache.InformerSynced
+	// changed is closed, and replaced, on every change: a write waiting for the informer to show it
+	// wakes when it does, instead of polling.
+	changed atomic.Pointer[chan struct{}]
+}
+
+// changes returns a channel closed at the index's next change.
+func (x *idIndex) changes() <-chan struct{} {
+	if ch := x.changed.Load(); ch != nil {
+		return *ch
+	}
+	ch := make(chan struct{})
+	if x.changed.CompareAndSwap(nil, &ch) {
+		return ch
+	}
+	return *x.changed.Load()
+}
+
+// notify wakes the waiters of changes; the caller holds writers.
+func (x *idIndex) notify() {
+	next := make(chan struct{})
+	if old := x.changed.Swap(&next); old != nil {
+		close(*old)
+	}
 }
 
 func idKey(namespace, app, id string) string { return namespace + "/" + app + "\x00" + id }
@@ -96,6 +120,7 @@ func (x *idIndex) put(o any) {
 		}
 	}
 	x.entries.Store(key, append(next, obj))
+	x.notify()
 }
 
 func (x *idIndex) remove(o any) {
@@ -112,9 +137,10 @@ func (x *idIndex) remove(o any) {
 	next := slices.DeleteFunc(slices.Clone(objs), func(other client.Object) bool { return other.GetName() == obj.GetName() })
 	if len(next) == 0 {
 		x.entries.Delete(key)
-		return
+	} else {
+		x.entries.Store(key, next)
 	}
-	x.entries.Store(key, next)
+	x.notify()
 }
 
 // indexed returns a record object and its key, if it belongs to an application.

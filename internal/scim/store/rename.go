@@ -168,7 +168,7 @@ func (s *Store) afterGone(ctx context.Context, app App, gone client.Object) (cli
 	found := s.byID(app, idOf(gone))
 	moved := func() bool { found = s.byID(app, idOf(gone)); return found == nil || found.GetName() != gone.GetName() }
 	if !moved() {
-		s.poll(ctx, s.opts.MissWait, moved)
+		s.awaitIndex(ctx, s.opts.MissWait, moved)
 	}
 	if found == nil || found.GetName() == gone.GetName() {
 		return nil, nil // Deleted (or only the cache's stale copy is left).

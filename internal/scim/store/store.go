@@ -182,7 +182,7 @@ func (s *Store) Get(ctx context.Context, app App, id string) (Record, error) {
 func (s *Store) get(ctx context.Context, app App, id string) (client.Object, error) {
 	found := s.byID(app, id)
 	if found == nil {
-		s.poll(ctx, s.opts.MissWait, func() bool { found = s.byID(app, id); return found != nil })
+		s.awaitIndex(ctx, s.opts.MissWait, func() bool { found = s.byID(app, id); return found != nil })
 	}
 	if found == nil {
 		return nil, ErrNotFound

@@ -30,7 +30,7 @@ import (
 // the id index. It gives up silently after CacheWait: the write did happen.
 func (s *Store) waitCached(ctx context.Context, app App, written client.Object) {
 	want, numeric := parseRV(written.GetResourceVersion())
-	s.poll(ctx, s.opts.CacheWait, func() bool {
+	s.awaitIndex(ctx, s.opts.CacheWait, func() bool {
 		for _, obj := range s.ids.lookup(app.Namespace, app.Name, idOf(written)) {
 			if obj.GetName() != written.GetName() {
 				continue
@@ -46,14 +46,34 @@ func (s *Store) waitCached(ctx context.Context, app App, written client.Object) 
 
 // waitGone waits until the id index no longer holds a deleted object.
 func (s *Store) waitGone(ctx context.Context, app App, deleted client.Object) {
-	s.poll(ctx, s.opts.CacheWait, func() bool {
+	s.awaitIndex(ctx, s.opts.CacheWait, func() bool {
 		return !slices.ContainsFunc(s.ids.lookup(app.Namespace, app.Name, idOf(deleted)),
 			func(obj client.Object) bool { return obj.GetName() == deleted.GetName() })
 	})
 }
 
-// poll calls done with a short, growing interval (informers deliver within milliseconds) until it
-// returns true, wait passes or ctx ends.
+// awaitIndex calls done whenever the id index changes until it returns true, wait passes or ctx ends.
+func (s *Store) awaitIndex(ctx context.Context, wait time.Duration, done func() bool) {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		changed := s.ids.changes() // Taken before done looks, so that a change after its look wakes this.
+		if done() {
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			logf.FromContext(ctx).V(1).Info("Gave up waiting for the informer", "after", wait)
+			return
+		}
+	}
+}
+
+// poll calls done with a short, growing interval until it returns true, wait passes or ctx ends: for
+// what no event announces (a rename in flight, read from the API server).
 func (s *Store) poll(ctx context.Context, wait time.Duration, done func() bool) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
