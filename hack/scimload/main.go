@@ -24,7 +24,7 @@ limitations under the License.
 //
 // It then measures the manager's heap per cached record and, with -startup, how long a new replica takes
 // from start to serving that many records. See docs/benchmarks.md for the method and figures.
-// Usage: go run ./hack/scimload [-n 2000] [-c 16] [-read-concurrency 64] [-memory 10000,50000] [-startup 50000]
+// Usage: go run ./hack/scimload [-n 2000] [-c 16] [-read-concurrency 64] [-memory 10000,50000] [-startup 50000] [-cpuprofile /tmp/scim]
 package main
 
 import (
@@ -37,6 +37,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,7 @@ func main() {
 	rc := flag.Int("read-concurrency", 64, "Concurrent clients for reads.")
 	reads := flag.Int("reads", 20000, "Requests per read phase.")
 	memory := flag.String("memory", "10000", "Comma-separated record counts for the memory measurement; empty skips it.")
+	cpuprofile := flag.String("cpuprofile", "", "Write a CPU profile of each SCIM endpoint phase to <this prefix>-<phase>.pprof (go tool pprof).")
 	startup := flag.Int("startup", 0, "Records a new replica starts with, for the start-to-ready measurement; 0 skips it.")
 	onlyStartup := flag.Bool("only-startup", false, "Measure only the start-up (with -startup), no load phases.")
 	verbose := flag.Bool("v", false, "Log what the manager and the SCIM endpoint log.")
@@ -76,13 +78,13 @@ func main() {
 	if *onlyStartup {
 		*n, *memory = 0, ""
 	}
-	if err := bench(*n, *c, *rc, *reads, *memory, *startup); err != nil {
+	if err := bench(*n, *c, *rc, *reads, *memory, *startup, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "scimload:", err)
 		os.Exit(1)
 	}
 }
 
-func bench(n, c, rc, reads int, memory string, startup int) error {
+func bench(n, c, rc, reads int, memory string, startup int, cpuprofile string) error {
 	ctx := context.Background()
 	fmt.Println("Starting the local control plane (kube-apiserver + etcd, etcd with --unsafe-no-fsync as envtest runs it)...")
 	cluster, err := localcluster.Start(ctx)
@@ -118,6 +120,11 @@ func bench(n, c, rc, reads int, memory string, startup int) error {
 		return measureStartup(ctx, cluster, startup)
 	}
 
+	// endpointRun runs one of the endpoint's phases, profiled when -cpuprofile asks for it.
+	endpointRun := func(name string, n, c int, op func(int) error) result {
+		defer profile(cpuprofile, name)()
+		return run(name, n, c, op)
+	}
 	fmt.Printf("\nN=%d users, %d clients for writes, %d for reads, GOMAXPROCS=%d\n\n", n, c, rc, runtime.GOMAXPROCS(0))
 	var results []result
 
@@ -149,7 +156,7 @@ func bench(n, c, rc, reads int, memory string, startup int) error {
 	}
 	memIDs, ourIDs := make([]string, n), make([]string, n)
 	memCreate := run("(b) elimity+map: filter miss + POST", n, c, createCycle(mem, memIDs))
-	ourCreate := run("SCIM endpoint: filter miss + POST", n, c, createCycle(ours, ourIDs))
+	ourCreate := endpointRun("SCIM endpoint: filter miss + POST", n, c, createCycle(ours, ourIDs))
 	results = append(results, memCreate, ourCreate)
 
 	filterOp := func(cl *scimClient) func(int) error {
@@ -162,9 +169,9 @@ func bench(n, c, rc, reads int, memory string, startup int) error {
 		return func(i int) error { _, err := cl.do(http.MethodGet, "/Users/"+ids[i%n], "", 200); return err }
 	}
 	memFilter := run("(b) elimity+map: GET filter userName eq", reads, rc, filterOp(mem))
-	ourFilter := run("SCIM endpoint: GET filter userName eq", reads, rc, filterOp(ours))
+	ourFilter := endpointRun("SCIM endpoint: GET filter userName eq", reads, rc, filterOp(ours))
 	memGet := run("(b) elimity+map: GET by id", reads, rc, getOp(mem, memIDs))
-	ourGet := run("SCIM endpoint: GET by id", reads, rc, getOp(ours, ourIDs))
+	ourGet := endpointRun("SCIM endpoint: GET by id", reads, rc, getOp(ours, ourIDs))
 	results = append(results, memFilter, ourFilter, memGet, ourGet)
 
 	patchOp := func(cl *scimClient, ids []string) func(int) error {
@@ -186,7 +193,7 @@ func bench(n, c, rc, reads int, memory string, startup int) error {
 		return cluster.Client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"active":false}}`)))
 	})
 	memPatch := run("(b) elimity+map: legacy PATCH + disable", n, c, patchOp(mem, memIDs))
-	ourPatch := run("SCIM endpoint: legacy PATCH + disable", n, c, patchOp(ours, ourIDs))
+	ourPatch := endpointRun("SCIM endpoint: legacy PATCH + disable", n, c, patchOp(ours, ourIDs))
 	results = append(results, rawPatch, memPatch, ourPatch)
 
 	fmt.Println("Phase                                            ops     rate        latency")
@@ -404,4 +411,29 @@ func heap() int64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
+}
+
+// profile starts a CPU profile of a phase into prefix-<phase>.pprof and returns what stops it; with no
+// prefix it does nothing.
+func profile(prefix, phase string) (stop func()) {
+	if prefix == "" {
+		return func() {}
+	}
+	name := prefix + "-" + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, phase) + ".pprof"
+	f, err := os.Create(name)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scimload: cpu profile:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "scimload: cpu profile:", err)
+		_ = f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }
 }

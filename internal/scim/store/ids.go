@@ -98,7 +98,11 @@ func (s *Store) Synced() bool {
 
 // lookup returns the objects carrying an id in an application (shared with the informer: read only).
 func (x *idIndex) lookup(namespace, app, id string) []client.Object {
-	v, ok := x.entries.Load(idKey(namespace, app, id))
+	return x.load(idKey(namespace, app, id))
+}
+
+func (x *idIndex) load(key string) []client.Object {
+	v, ok := x.entries.Load(key)
 	if !ok {
 		return nil
 	}
@@ -112,7 +116,7 @@ func (x *idIndex) put(o any) {
 	}
 	x.writers.Lock()
 	defer x.writers.Unlock()
-	objs := x.lookup(obj.GetNamespace(), obj.GetLabels()[v1.ApplicationLabel], idOf(obj))
+	objs := x.load(key)
 	next := make([]client.Object, 0, len(objs)+1)
 	for _, other := range objs {
 		if other.GetName() != obj.GetName() {
@@ -133,8 +137,7 @@ func (x *idIndex) remove(o any) {
 	}
 	x.writers.Lock()
 	defer x.writers.Unlock()
-	objs := x.lookup(obj.GetNamespace(), obj.GetLabels()[v1.ApplicationLabel], idOf(obj))
-	next := slices.DeleteFunc(slices.Clone(objs), func(other client.Object) bool { return other.GetName() == obj.GetName() })
+	next := slices.DeleteFunc(slices.Clone(x.load(key)), func(other client.Object) bool { return other.GetName() == obj.GetName() })
 	if len(next) == 0 {
 		x.entries.Delete(key)
 	} else {

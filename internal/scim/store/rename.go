@@ -111,21 +111,16 @@ func (s *Store) resolveRename(ctx context.Context, app App, marked client.Object
 // finishes a rename that superseded it, and waits (up to CacheWait) for a rename in flight. nil means the
 // record is gone; ErrUserNameInFlight means a rename is still open.
 func (s *Store) settle(work context.Context, app App, obj client.Object) (client.Object, error) {
-	var out client.Object
-	var err error
-	done := func() bool {
-		out, err = s.settleOnce(work, app, obj)
-		return err == nil && (out == nil || !renamingFresh(out, s.now(), s.opts.RenameGrace))
+	out, err := s.settleOnce(work, app, obj)
+	inFlight := func() bool { return err == nil && out != nil && renamingFresh(out, s.now(), s.opts.RenameGrace) }
+	if inFlight() {
+		s.poll(work, s.opts.CacheWait, func() bool {
+			out.SetResourceVersion("") // out is this call's own copy, read from the API server: read it again.
+			out, err = s.settleOnce(work, app, out)
+			return !inFlight()
+		})
 	}
-	if done() || err != nil {
-		return out, err
-	}
-	s.poll(work, s.opts.CacheWait, func() bool {
-		obj = out
-		obj.SetResourceVersion("")
-		return done() || err != nil
-	})
-	if err == nil && out != nil && renamingFresh(out, s.now(), s.opts.RenameGrace) {
+	if inFlight() {
 		return nil, ErrUserNameInFlight
 	}
 	return out, err

@@ -198,15 +198,9 @@ func (s *Store) byID(app App, id string) client.Object {
 // current picks, of the objects that carry one id, the one a finished rename leaves: not superseded by
 // another of them. Normally there is exactly one object.
 func current(objs []client.Object) client.Object {
-	if len(objs) < 2 {
-		if len(objs) == 0 {
-			return nil
-		}
-		return objs[0]
-	}
 	var pick client.Object
 	for _, obj := range objs {
-		if to := renamingTo(obj); to != "" && slices.ContainsFunc(objs, func(o client.Object) bool { return o.GetName() == to }) {
+		if supersededIn(obj, objs) {
 			continue
 		}
 		if pick == nil || obj.GetCreationTimestamp().After(pick.GetCreationTimestamp().Time) {
@@ -216,16 +210,17 @@ func current(objs []client.Object) client.Object {
 	return pick
 }
 
+// supersededIn reports whether obj, one of the objects of its id, is the old half of a rename whose new
+// object is among them.
+func supersededIn(obj client.Object, objs []client.Object) bool {
+	to := renamingTo(obj)
+	return to != "" && slices.ContainsFunc(objs, func(o client.Object) bool { return o.GetName() == to })
+}
+
 // superseded reports whether a cached object is the old half of a rename whose new object the cache
 // holds: readers skip it.
-func (s *Store) superseded(ctx context.Context, app App, obj client.Object) bool {
-	to := renamingTo(obj)
-	if to == "" {
-		return false
-	}
-	next := app.Kind.NewObject()
-	err := s.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: to}, next, client.UnsafeDisableDeepCopy)
-	return err == nil && idOf(next) == idOf(obj)
+func (s *Store) superseded(app App, obj client.Object) bool {
+	return supersededIn(obj, s.ids.lookup(app.Namespace, app.Name, idOf(obj)))
 }
 
 // List returns the application's records that pass the query, ordered by id so that paging is stable.
@@ -260,7 +255,7 @@ func (s *Store) List(ctx context.Context, app App, q filter.Query) ([]Record, er
 	}
 	out := []Record{}
 	app.Kind.Items(list, func(obj client.Object) {
-		if s.superseded(ctx, app, obj) {
+		if s.superseded(app, obj) {
 			return
 		}
 		rec := toRecord(app.Kind, obj)
@@ -290,7 +285,7 @@ func (s *Store) Count(ctx context.Context, app App) (int, error) {
 	}
 	n := 0
 	app.Kind.Items(list, func(obj client.Object) {
-		if !s.superseded(ctx, app, obj) {
+		if !s.superseded(app, obj) {
 			n++
 		}
 	})
@@ -525,7 +520,7 @@ func (s *Store) takenInCache(ctx context.Context, app App, folded, self string) 
 	}
 	taken := false
 	app.Kind.Items(list, func(obj client.Object) {
-		taken = taken || (idOf(obj) != self && !s.superseded(ctx, app, obj))
+		taken = taken || (idOf(obj) != self && !s.superseded(app, obj))
 	})
 	return taken, nil
 }
