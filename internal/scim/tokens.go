@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -241,6 +242,11 @@ func (t *tokens) set(name types.NamespacedName, e *appEntry, secretsHash string)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	rows := maps.Clone(t.table.Load().rows)
+	if old, ok := rows[name]; ok && e != nil && olderVersion(e.secretVersion, old.secretVersion) {
+		// A refresh after a failed authentication reconciles outside the controller's queue, so two
+		// reconciles of one application can race; the one that read the older Secret must not win.
+		return
+	}
 	if e == nil {
 		delete(rows, name)
 		delete(t.refreshed, name)
@@ -267,6 +273,14 @@ func (t *tokens) set(name types.NamespacedName, e *appEntry, secretsHash string)
 		}
 	}
 	t.table.Store(&table{rows: rows, byDigest: byDigest})
+}
+
+// olderVersion reports whether resourceVersion a is older than b. They are etcd revisions; when either
+// is not a number (or is empty), neither counts as older.
+func olderVersion(a, b string) bool {
+	x, errA := strconv.ParseUint(a, 10, 64)
+	y, errB := strconv.ParseUint(b, 10, 64)
+	return errA == nil && errB == nil && x < y
 }
 
 // refresh reconciles, after a failed authentication, the applications whose row may be behind: those

@@ -121,3 +121,25 @@ func TestSharedTokenOpensNeither(t *testing.T) {
 	g.Expect(e.app.Name).To(Equal("c"))
 	g.Expect(accepts(tt, "", model.RoomKind)).To(BeFalse(), "no token opens nothing")
 }
+
+// TestStaleReconcileDoesNotWin: a refresh reconciles outside the controller's queue, so a reconcile
+// that read the Secret before a rotation can land after one that read it after; the row keeps the
+// newer Secret's token and the carried previous one.
+func TestStaleReconcileDoesNotWin(t *testing.T) {
+	g := NewWithT(t)
+	tt := newTokens(nil, nil, model.BuiltinKinds())
+	app := types.NamespacedName{Namespace: "ns", Name: "a"}
+	kind := model.AdvisorKind
+	at := func(token, version string) *appEntry {
+		e := row("a", kind, token)
+		e.secretVersion = version
+		return e
+	}
+	tt.set(app, at("old", "10"), "pushed-old")
+	tt.set(app, at("next", "11"), "pushed-old") // The rotation.
+	tt.set(app, at("old", "10"), "pushed-old")  // A reconcile that read the Secret before it.
+	g.Expect(accepts(tt, "next", kind)).To(BeTrue())
+	g.Expect(accepts(tt, "old", kind)).To(BeTrue(), "Entra still holds the old token")
+	tt.set(app, at("next", "11"), "pushed-next")
+	g.Expect(accepts(tt, "old", kind)).To(BeFalse())
+}
