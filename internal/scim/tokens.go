@@ -21,9 +21,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"maps"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,12 +32,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/credential"
@@ -47,53 +43,20 @@ import (
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
-// tokenDigest is the SHA-256 of a bearer token: the only form in which tokens stay in memory. The zero
-// digest stands for no token (no SHA-256 of a token is all zeros).
-type tokenDigest [sha256.Size]byte
-
-// appEntry is what the token table knows of one ScimApplication.
-type appEntry struct {
-	app       store.App
-	tenantURL string
-	digest    tokenDigest
-	// previous is the token the Secret held before a rotation: Entra keeps sending it until the
-	// controller's secrets PUT succeeds, so it stays accepted until status.secretsHash moves on from
-	// pushedHash, and never past previousUntil.
-	previous      tokenDigest
-	previousUntil time.Time
-	pushedHash    string
-	// appVersion and secretVersion are the resource versions the row was built from: a failed
-	// authentication re-reads only applications whose cached versions differ.
-	appVersion, secretVersion string
-}
-
-func (e *appEntry) hasToken() bool { return e.digest != tokenDigest{} }
-
-// table is one immutable version of the token table: the rows, and the rows by the digests they accept
-// (current and previous).
-type table struct {
-	rows     map[types.NamespacedName]appEntry
-	byDigest map[tokenDigest][]appEntry
-}
-
 // tokenSecretIndex indexes ScimApplications by the name of their token Secret.
 const tokenSecretIndex = "scim.tokenSecret"
 
-// refreshInterval bounds the reads that failed authentications cause: at most one scan of the cache per
-// kind per interval, whatever the rate of bad tokens, and one Secret read per changed application.
+// refreshInterval bounds the reads that failed authentications cause while the cache stands still: at
+// most one scan of the cache per kind per interval, whatever the rate of bad tokens.
 const refreshInterval = time.Second
 
-// rotationOverlap bounds how long a rotated-out token keeps working while Entra has not been given the
-// new one (the controller's secrets PUT keeps failing).
-const rotationOverlap = time.Hour
-
-// tokens is the token table and the controller that keeps it, on every replica (each serves SCIM). A
-// change of an application, or of the metadata of its token Secret (watched metadata-only through the
-// manager's cache, cmd/main.go), reconciles the application: its Secret is read from the API server, only
-// if it opts in with v1.SecretTypeLabel, and only the digest of its token is kept.
+// tokens is the controller that keeps the token table (tokentable.go), on every replica (each serves
+// SCIM). A change of an application, or of the metadata of its token Secret (watched metadata-only
+// through the manager's cache, cmd/main.go), reconciles the application: its Secret is read from the API
+// server, only if it opts in with v1.SecretTypeLabel, and only the digest of its token is kept.
 //
 // Readers take no lock: the table is immutable behind an atomic pointer, replaced whole on every change.
-// A token that matches nothing may be one whose Secret event the controller has not handled yet, so it
+// A token that matches nothing may be one whose event the controller has not handled yet, so it
 // triggers a refresh, but a bounded one (see refresh). A flood of wrong tokens therefore costs neither
 // API server reads nor lock contention.
 type tokens struct {
@@ -102,11 +65,7 @@ type tokens struct {
 	secret client.Reader // Secrets, straight from the API server.
 
 	table atomic.Pointer[table]
-	// mu serialises the writers of table and guards refreshed, when each application was last refreshed.
-	mu        sync.Mutex
-	refreshed map[types.NamespacedName]time.Time
-	// dirty holds the applications with an event not reconciled yet.
-	dirty sync.Map // types.NamespacedName → struct{}
+	mu    sync.Mutex // Serialises the writers of table.
 	// scans is when each kind's cache scan last ran, at which cache position (versioners').
 	scans      map[model.Kind]*atomic.Pointer[scanMark]
 	versioners []lastSyncVersioner
@@ -124,8 +83,7 @@ type lastSyncVersioner interface {
 }
 
 func newTokens(cache, secrets client.Reader, kinds model.Kinds) *tokens {
-	t := &tokens{kinds: kinds, cache: cache, secret: secrets,
-		refreshed: map[types.NamespacedName]time.Time{}, scans: map[model.Kind]*atomic.Pointer[scanMark]{}}
+	t := &tokens{kinds: kinds, cache: cache, secret: secrets, scans: map[model.Kind]*atomic.Pointer[scanMark]{}}
 	for _, k := range kinds {
 		t.scans[k.Kind] = &atomic.Pointer[scanMark]{}
 	}
@@ -151,10 +109,7 @@ func (t *tokens) setupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("scim-tokens").
-		For(&v1.ScimApplication{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-			t.dirty.Store(client.ObjectKeyFromObject(o), struct{}{})
-			return true
-		}))).
+		For(&v1.ScimApplication{}).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(t.appsForSecret)).
 		WithOptions(controller.Options{NeedLeaderElection: new(false)}).
 		Complete(t)
@@ -175,9 +130,7 @@ func (t *tokens) appsForSecret(ctx context.Context, secret client.Object) []ctrl
 	}
 	requests := make([]ctrl.Request, 0, len(apps.Items))
 	for _, a := range apps.Items {
-		name := client.ObjectKeyFromObject(&a)
-		t.dirty.Store(name, struct{}{})
-		requests = append(requests, ctrl.Request{NamespacedName: name})
+		requests = append(requests, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&a)})
 	}
 	return requests
 }
@@ -188,7 +141,6 @@ func (t *tokens) appsForSecret(ctx context.Context, secret client.Object) []ctrl
 // previous one while a rotation is under way. A row keeps an expired previous token until its next
 // change: lookup refuses it.
 func (t *tokens) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	t.dirty.Delete(req.NamespacedName)
 	app := &v1.ScimApplication{}
 	err := t.cache.Get(ctx, req.NamespacedName, app)
 	if apierrors.IsNotFound(err) {
@@ -234,88 +186,37 @@ func (t *tokens) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	return ctrl.Result{}, nil
 }
 
-// set replaces an application's row (nil removes it), carrying over the token Entra may still hold, and
-// publishes the new table. A rotation starts when the token changes while Entra has been given one
-// (status.secretsHash is set); it ends when the hash changes (the controller pushed the new token), when
-// the Secret goes back to the previous token, or at the overlap's end.
+// set publishes the table with an application's row replaced (nil removes it). A refresh after a failed
+// authentication reconciles outside the controller's queue, so two reconciles of one application can
+// race; table.with keeps the row of the newer Secret.
 func (t *tokens) set(name types.NamespacedName, e *appEntry, secretsHash string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	rows := maps.Clone(t.table.Load().rows)
-	if old, ok := rows[name]; ok && e != nil && olderVersion(e.secretVersion, old.secretVersion) {
-		// A refresh after a failed authentication reconciles outside the controller's queue, so two
-		// reconciles of one application can race; the one that read the older Secret must not win.
-		return
-	}
-	if e == nil {
-		delete(rows, name)
-		delete(t.refreshed, name)
-	} else {
-		now := time.Now()
-		switch old, ok := rows[name]; {
-		case ok && now.Before(old.previousUntil) && old.pushedHash == secretsHash:
-			e.previous, e.previousUntil, e.pushedHash = old.previous, old.previousUntil, old.pushedHash
-		case ok && old.hasToken() && e.hasToken() && old.digest != e.digest && secretsHash != "":
-			e.previous, e.previousUntil, e.pushedHash = old.digest, now.Add(rotationOverlap), secretsHash
-		}
-		if !e.hasToken() || e.previous == e.digest {
-			e.previous, e.previousUntil, e.pushedHash = tokenDigest{}, time.Time{}, ""
-		}
-		rows[name] = *e
-	}
-	byDigest := make(map[tokenDigest][]appEntry, len(rows))
-	for _, r := range rows {
-		if r.hasToken() {
-			byDigest[r.digest] = append(byDigest[r.digest], r)
-		}
-		if !r.previousUntil.IsZero() {
-			byDigest[r.previous] = append(byDigest[r.previous], r)
-		}
-	}
-	t.table.Store(&table{rows: rows, byDigest: byDigest})
+	t.table.Store(t.table.Load().with(name, e, secretsHash, time.Now()))
 }
 
-// olderVersion reports whether resourceVersion a is older than b. They are etcd revisions; when either
-// is not a number (or is empty), neither counts as older.
-func olderVersion(a, b string) bool {
-	x, errA := strconv.ParseUint(a, 10, 64)
-	y, errB := strconv.ParseUint(b, 10, 64)
-	return errA == nil && errB == nil && x < y
+// lookup returns the application a bearer token belongs to among those of the given kind. It takes no
+// lock.
+func (t *tokens) lookup(token []byte, kind model.Kind) (appEntry, bool) {
+	return t.table.Load().lookup(token, kind, time.Now())
 }
 
-// refresh reconciles, after a failed authentication, the applications whose row may be behind: those
-// with a pending event (dirty), and (when scanDue) those of the kind whose cached application or Secret
-// metadata is newer than their row. Each is reconciled at most once per refreshInterval; with nothing
-// pending and the cache unchanged it reads nothing and takes no lock of the table. It reports whether it
-// reconciled anything, so that the caller looks the token up again.
+// refresh reconciles, after a failed authentication, the applications of the kind whose cached
+// application or Secret metadata is newer than their row: their event may not have reached the
+// controller yet. It scans the cache only when the cache has changed since the last scan, or else once
+// per refreshInterval, so with the cache unchanged it reads nothing and takes no lock. It reports whether
+// it reconciled anything, so that the caller looks the token up again.
 func (t *tokens) refresh(ctx context.Context, kind model.Kind) bool {
-	var candidates []types.NamespacedName
-	t.dirty.Range(func(k, _ any) bool {
-		candidates = append(candidates, k.(types.NamespacedName))
-		return true
-	})
-	now := time.Now()
-	if t.scanDue(kind, now) {
-		candidates = append(candidates, t.stale(ctx, kind)...)
-	}
-	if len(candidates) == 0 {
+	if !t.scanDue(kind, time.Now()) {
 		return false
 	}
-	var due []types.NamespacedName
-	t.mu.Lock()
-	for _, name := range candidates {
-		if now.Sub(t.refreshed[name]) >= refreshInterval {
-			t.refreshed[name] = now
-			due = append(due, name)
-		}
-	}
-	t.mu.Unlock()
-	for _, name := range due {
+	stale := t.stale(ctx, kind)
+	for _, name := range stale {
 		if _, err := t.Reconcile(ctx, ctrl.Request{NamespacedName: name}); err != nil {
 			logf.FromContext(ctx).Error(err, "Failed to refresh a token", "application", name)
 		}
 	}
-	return len(due) > 0
+	return len(stale) > 0
 }
 
 // scanDue claims the kind's cache scan: due when the cache received an event since the last scan (the
@@ -397,29 +298,6 @@ func (t *tokens) synced(ctx context.Context) bool {
 		}
 	}
 	return true
-}
-
-// lookup returns the application a bearer token belongs to among those of the given kind. The digest
-// (not the token) is the map key, so lookup time tells nothing about the token. A token shared by two
-// applications of one kind selects neither. It takes no lock.
-func (t *tokens) lookup(token []byte, kind model.Kind) (appEntry, bool) {
-	if len(token) == 0 {
-		return appEntry{}, false
-	}
-	d := sha256.Sum256(token)
-	var found appEntry
-	n := 0
-	for _, e := range t.table.Load().byDigest[d] {
-		// The previous token is indexed too, but accepted only until its overlap ends.
-		if e.app.Kind.Kind == kind && (e.digest == d || time.Now().Before(e.previousUntil)) {
-			found = e
-			n++
-		}
-	}
-	if n != 1 {
-		return appEntry{}, false
-	}
-	return found, true
 }
 
 // applications lists the known applications, for the record-count metric.
