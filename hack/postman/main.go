@@ -355,7 +355,7 @@ func judge(results []result, total int) bool {
 		expected[e.Key] = e.Reason
 	}
 	failed := 0
-	var unexpected, stale []string
+	var asExpected, unexpected, stale []string
 	ran := map[string]bool{}
 	for _, r := range results {
 		ran[r.key] = true
@@ -363,6 +363,7 @@ func judge(results []result, total int) bool {
 		switch {
 		case r.failed && isExpected:
 			failed++
+			asExpected = append(asExpected, fmt.Sprintf("%s\n      %s", r.key, expected[r.key]))
 		case r.failed:
 			failed++
 			unexpected = append(unexpected, fmt.Sprintf("%s\n      %s", r.key, r.detail))
@@ -384,6 +385,9 @@ func judge(results []result, total int) bool {
 	}
 	fmt.Printf("\n%d assertions, %d passed, %d failed (%d expected, %d unexpected); %d test scripts threw.\n",
 		total, total-assertionsFailed, assertionsFailed, failed-len(unexpected), len(unexpected), failed-assertionsFailed)
+	for _, e := range asExpected {
+		fmt.Println("expected failure:", e)
+	}
 	for _, u := range unexpected {
 		fmt.Println("UNEXPECTED FAILURE:", u)
 	}
