@@ -114,11 +114,13 @@ func run(collectionPath, newman, keep string, verbose bool) (bool, error) {
 	host, port, _ := net.SplitHostPort(addr)
 
 	report := filepath.Join(tmp, "report.json")
-	args := []string{"run", coll,
-		// The collection's own variables point at the reference implementation; these take precedence.
-		"--env-var", "Protocol=http", "--env-var", "Server=" + host, "--env-var", "Port=:" + port,
-		"--env-var", "Api=" + strings.TrimPrefix(advisorsPrefix, "/"), "--env-var", "token=" + token,
-		"--reporters", "cli,json", "--reporter-json-export", report, "--disable-unicode", "--color", "off"}
+	args := []string{"run", coll, "--reporters", "cli,json", "--reporter-json-export", report, "--disable-unicode", "--color", "off"}
+	// The collection's own variables point at the reference implementation; environment variables take
+	// precedence over them.
+	for _, v := range []string{"Protocol=http", "Server=" + host, "Port=:" + port,
+		"Api=" + strings.TrimPrefix(advisorsPrefix, "/"), "token=" + token} {
+		args = append(args, "--env-var", v)
+	}
 	if !verbose {
 		args = append(args, "--reporter-cli-no-summary", "--reporter-cli-no-failures", "--reporter-cli-no-assertions")
 	}
@@ -127,8 +129,7 @@ func run(collectionPath, newman, keep string, verbose bool) (bool, error) {
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	// newman exits 1 when any assertion fails; that is judged below, from its report.
 	if err := cmd.Run(); err != nil {
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) {
+		if _, ok := errors.AsType[*exec.ExitError](err); !ok {
 			return false, fmt.Errorf("run %s: %w", newman, err)
 		}
 	}
