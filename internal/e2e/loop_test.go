@@ -170,9 +170,11 @@ func TestProvisioningLoop(t *testing.T) {
 	g.Expect(failed.Error.Code).To(Equal(simulator.CodeInvalidCredentials))
 	g.Expect(failed.Error.Message).To(ContainSubstring("401"))
 	waitCondition(t, rooms, v1.ProvisioningHealthyCondition, metav1.ConditionFalse, v1.QuarantinedReason, "401")
-	rotateToken(t, rooms, "rooms-token-rotated-0123456789abcdef")
+	// Unique per run: two applications of one kind sharing a token would select neither (go test -count).
+	rotated := "rooms-token-rotated-" + rooms.Namespace
+	rotateToken(t, rooms, rotated)
 	g.Eventually(func() string { return sim.Secrets(rooms.Status.ServicePrincipalID)["SecretToken"] }).
-		WithTimeout(60 * time.Second).Should(Equal("rooms-token-rotated-0123456789abcdef"))
+		WithTimeout(60 * time.Second).Should(Equal(rotated))
 	annotate(t, rooms, v1.RestartAnnotation, "after-token-fix")
 	g.Eventually(func() string {
 		job, _ := sim.Job(rooms.Status.JobID)

@@ -57,7 +57,7 @@ func TestRotationWhileGraphFails(t *testing.T) {
 	// Graph fails; the token is rotated.
 	sim.SetFaults(simulator.Faults{UnavailableRate: 1, RetryAfter: time.Second})
 	t.Cleanup(func() { sim.SetFaults(simulator.Faults{}) })
-	const next = "advisors-token-rotated-while-graph-fails-0123456789"
+	next := "advisors-token-rotated-while-graph-fails-" + ns.Name // Unique per run, as in TestProvisioningLoop.
 	rotateToken(t, app, next)
 	g.Eventually(func() int { return scimStatus(ctx, next) }).
 		WithTimeout(30 * time.Second).WithPolling(50 * time.Millisecond).Should(Equal(http.StatusOK))
