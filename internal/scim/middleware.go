@@ -108,7 +108,7 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 		return
 	}
 
-	// attributes / excludedAttributes (projection.go): a bad pair is refused before any write is made.
+	// attributes / excludedAttributes (projection.go): both at once is refused here, before any write.
 	proj, perr := requestProjection(op, r.URL)
 	if perr != nil {
 		writeError(rw, *perr)
