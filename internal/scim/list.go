@@ -47,8 +47,9 @@ type listRequest struct {
 // cheaper filter.ParseFast, and (b) report the requested count as itemsPerPage, where RFC 7644 §3.4.2
 // wants the number returned. serveList keeps elimity's rules for the parameters and the shape of its
 // response: ParseFast accepts only filters the general parser accepts and means the same by them, and
-// errors are elimity's own; resources are rendered as by serveGet (renderUser).
-func (s *Server) serveList(w http.ResponseWriter, r *http.Request, app store.App, base string) {
+// errors are elimity's own; resources are rendered as by serveGet (renderUser), and projected when the
+// request asks for it (proj, RFC 7644 §3.9).
+func (s *Server) serveList(w http.ResponseWriter, r *http.Request, app store.App, base string, proj projection) {
 	w.Header().Set("Content-Type", "application/scim+json")
 	req, scimErr := parseListRequest(r.URL.Query(), s.filterSchemas[app.Kind.Kind], s.opts.MaxResults)
 	if scimErr != nil {
@@ -61,17 +62,22 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, app store.App
 		writeError(w, checkError(err, http.MethodGet))
 		return
 	}
-	resources := make([]userResource, len(page.records))
-	for i, rec := range page.records {
-		resources[i] = renderUser(app.Kind, rec, base)
+	var body []byte
+	if proj.active() {
+		body, err = renderProjectedList(app, page, req.startIndex, base, proj)
+	} else {
+		resources := make([]userResource, len(page.records))
+		for i, rec := range page.records {
+			resources[i] = renderUser(app.Kind, rec, base)
+		}
+		body, err = json.Marshal(listResponse[userResource]{
+			Resources:    resources,
+			ItemsPerPage: len(resources),
+			Schemas:      listSchemas,
+			StartIndex:   req.startIndex,
+			TotalResults: page.total,
+		})
 	}
-	body, err := json.Marshal(listResponse{
-		Resources:    resources,
-		ItemsPerPage: len(resources),
-		Schemas:      listSchemas,
-		StartIndex:   req.startIndex,
-		TotalResults: page.total,
-	})
 	if err != nil {
 		writeError(w, scimerrors.ScimErrorInternal)
 		return
@@ -79,13 +85,33 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, app store.App
 	_, _ = w.Write(body)
 }
 
-// listResponse is a ListResponse as elimity renders it (from a map: keys in sorted order).
-type listResponse struct {
-	Resources    []userResource `json:"Resources"`
-	ItemsPerPage int            `json:"itemsPerPage"`
-	Schemas      []string       `json:"schemas"`
-	StartIndex   int            `json:"startIndex"`
-	TotalResults int            `json:"totalResults"`
+// renderProjectedList is the body of a list whose resources are projected (RFC 7644 §3.9): each is
+// rendered as without a projection, then projected. Only the resources change, not the envelope.
+func renderProjectedList(app store.App, page recordPage, startIndex int, base string, proj projection) ([]byte, error) {
+	resources := make([]json.RawMessage, len(page.records))
+	for i, rec := range page.records {
+		var err error
+		if resources[i], err = renderProjectedUser(app.Kind, rec, base, proj); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(listResponse[json.RawMessage]{
+		Resources:    resources,
+		ItemsPerPage: len(resources),
+		Schemas:      listSchemas,
+		StartIndex:   startIndex,
+		TotalResults: page.total,
+	})
+}
+
+// listResponse is a ListResponse as elimity renders it (from a map: keys in sorted order). Resources are
+// typed userResources by default, or projected JSON (renderProjectedList).
+type listResponse[R any] struct {
+	Resources    []R      `json:"Resources"`
+	ItemsPerPage int      `json:"itemsPerPage"`
+	Schemas      []string `json:"schemas"`
+	StartIndex   int      `json:"startIndex"`
+	TotalResults int      `json:"totalResults"`
 }
 
 var listSchemas = []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"}

@@ -108,16 +108,23 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 		return
 	}
 
+	// attributes / excludedAttributes (projection.go): both at once is refused here, before any write.
+	proj, perr := requestProjection(op, r.URL)
+	if perr != nil {
+		writeError(rw, *perr)
+		return
+	}
+
 	base := entry.tenantURL
 	if base == "" {
 		base = requestBase(r, prefix)
 	}
 	switch id, err := url.PathUnescape(strings.TrimPrefix(rest, "/Users/")); {
 	case op == opList:
-		s.serveList(rw, r.WithContext(ctx), entry.app, base)
+		s.serveList(rw, r.WithContext(ctx), entry.app, base, proj)
 		return
 	case op == opGet && err == nil && id != ".search":
-		s.serveGet(rw, r.WithContext(ctx), entry.app, base, id)
+		s.serveGet(rw, r.WithContext(ctx), entry.app, base, id, proj)
 		return
 	}
 	server, err := s.elimityServer(kind.Kind, base)
@@ -131,9 +138,18 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 	u := *r.URL
 	u.Path, u.RawPath = rest, ""
 	inner.URL = &u
-	uw := &unavailableWriter{ResponseWriter: rw}
+	var out http.ResponseWriter = rw
+	var pw *projectingWriter
+	if proj.active() {
+		pw = &projectingWriter{ResponseWriter: rw, proj: proj}
+		out = pw
+	}
+	uw := &unavailableWriter{ResponseWriter: out}
 	server.ServeHTTP(uw, inner)
 	uw.finish()
+	if pw != nil {
+		pw.finish()
+	}
 }
 
 // elimityServer returns elimity's server for a kind and base URL. Servers are kept per base URL, up to a

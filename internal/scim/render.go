@@ -100,18 +100,35 @@ func resourceLocation(base, id string) string {
 
 // serveGet answers GET /Users/{id} itself, the second of the two detours around elimity-com/scim (with
 // serveList): it is Entra's and any reader's most frequent request, and elimity would render the record
-// through a generic map. Status, headers, body and errors are elimity's.
-func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, app store.App, base, id string) {
+// through a generic map. Status, headers, body and errors are elimity's; the body is projected when the
+// request asks for it (proj, RFC 7644 §3.9), which elimity does not do.
+func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, app store.App, base, id string, proj projection) {
 	w.Header().Set("Content-Type", "application/scim+json")
 	rec, err := s.store.Get(r.Context(), app, id)
 	if err != nil {
 		writeError(w, checkError(userHandler{kind: app.Kind, store: s.store}.fail(r, id, err), http.MethodGet))
 		return
 	}
-	body, err := json.Marshal(renderUser(app.Kind, rec, base))
+	var body []byte
+	if proj.active() {
+		body, err = renderProjectedUser(app.Kind, rec, base, proj)
+	} else {
+		body, err = json.Marshal(renderUser(app.Kind, rec, base))
+	}
 	if err != nil {
 		writeError(w, scimerrors.ScimErrorInternal)
 		return
 	}
 	_, _ = w.Write(body)
+}
+
+// renderProjectedUser is a record's resource, projected: rendered as by renderUser, then cut down by the
+// same step as every other projected response (projection.applyJSON), so that a projection can only
+// remove from what the default representation holds.
+func renderProjectedUser(kind *model.KindSpec, rec store.Record, base string, proj projection) ([]byte, error) {
+	full, err := json.Marshal(renderUser(kind, rec, base))
+	if err != nil {
+		return nil, err
+	}
+	return proj.applyJSON(full)
 }
