@@ -22,6 +22,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -64,6 +65,15 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if fuzzCoordinator() {
+		boundMinimization()
+		if runsNoTests() {
+			// The coordinator of `go test -fuzz` runs no input itself: only its workers need a control
+			// plane, and each starts its own.
+			return m.Run()
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	var err error
 	cluster, err = localcluster.Start(ctx)
@@ -123,6 +133,38 @@ func run(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// fuzzCoordinator tells whether this process coordinates `go test -fuzz`: it hands inputs to worker
+// processes (started with -test.fuzzworker) and runs the package's tests, but no fuzz input.
+func fuzzCoordinator() bool {
+	fuzz, worker := flag.Lookup("test.fuzz"), flag.Lookup("test.fuzzworker")
+	return fuzz != nil && fuzz.Value.String() != "" && worker != nil && worker.Value.String() == "false"
+}
+
+// runsNoTests tells whether -run is '^$', which matches no test.
+func runsNoTests() bool {
+	run := flag.Lookup("test.run")
+	return run != nil && run.Value.String() == "^$"
+}
+
+// minimizeExecs bounds the minimisation of each new input by count unless -fuzzminimizetime is given.
+// Bounded by time (60 s by default), a minimisation that runs out is ended by the coordinator, whose
+// deadline passes just before the worker's: it kills the worker and starts a new one, which costs a
+// control plane's start. Here an input takes tens of milliseconds and much new coverage comes from
+// the manager's own goroutines (informers, the HTTP server's connections), not the input, so a
+// long minimisation buys little. A count ends inside the worker, which then fuzzes on.
+const minimizeExecs = "100x"
+
+// boundMinimization sets -fuzzminimizetime to minimizeExecs unless the command line set it.
+func boundMinimization() {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.fuzzminimizetime" })
+	if !given {
+		if err := flag.Set("test.fuzzminimizetime", minimizeExecs); err != nil {
+			panic(err) // The testing package renamed or retyped the flag: the suite must learn its new form.
+		}
+	}
 }
 
 func waitServing() error {
