@@ -48,11 +48,18 @@ var fuzzMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http
 // the CRD refuses (a refusal by the API server answers "not acceptable to the record schema"), and what
 // was stored must pass the CRD's validation again.
 //
-// `go test` runs the seeds. `go test -run '^$' -fuzz FuzzChain -parallel 1 ./internal/scim/` explores
-// (the coordinator and each worker start their own control plane through TestMain), but on this
-// project's machines the worker has been seen to exit after a few dozen inputs, leaving its etcd
-// behind, and the coordinator then waits past -fuzztime: stop it and any leftover etcd and
-// kube-apiserver by hand.
+// `go test` runs the seeds and the inputs in testdata/fuzz/FuzzChain. To explore:
+//
+//	go test -run '^$' -fuzz FuzzChain -parallel 1 -fuzztime 5m ./internal/scim/
+//
+// Under -run '^$' the coordinator runs no test and starts no control plane; each worker (one per
+// -parallel) starts its own through TestMain, so gathering baseline coverage waits for a control
+// plane's start. The minimisation of each new input stops after 100 runs unless -fuzzminimizetime says
+// otherwise (see boundMinimization): a time-bounded one ends with the coordinator killing the worker.
+// Many "new interesting" inputs owe their coverage to the manager's own goroutines, not to the input:
+// the coverage counters are the process's. A failing input is written to testdata/fuzz/FuzzChain and
+// runs with the seeds from then on. The run ends at -fuzztime and leaves no etcd or kube-apiserver
+// behind, on Linux with setpriv(1) also when killed (see localcluster.Start).
 func FuzzChain(f *testing.F) {
 	const id = "{id}" // Replaced by the id of a record that exists.
 	seeds := []struct {

@@ -28,6 +28,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
 	"testing"
 	"time"
@@ -132,7 +133,15 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	if fuzzWorker() {
+		// The coordinator ends a worker by closing its input, then sends SIGINT after a second and
+		// SIGKILL after two. Stopping the manager and the control plane takes about a second; ignoring
+		// SIGINT lets that finish, so the worker removes its own etcd data rather than leaving it for
+		// the next run to sweep.
+		signal.Ignore(os.Interrupt)
+	}
+	return code
 }
 
 // fuzzCoordinator tells whether this process coordinates `go test -fuzz`: it hands inputs to worker
@@ -140,6 +149,13 @@ func run(m *testing.M) int {
 func fuzzCoordinator() bool {
 	fuzz, worker := flag.Lookup("test.fuzz"), flag.Lookup("test.fuzzworker")
 	return fuzz != nil && fuzz.Value.String() != "" && worker != nil && worker.Value.String() == "false"
+}
+
+// fuzzWorker tells whether this process is a `go test -fuzz` worker, which runs the inputs its
+// coordinator hands it.
+func fuzzWorker() bool {
+	worker := flag.Lookup("test.fuzzworker")
+	return worker != nil && worker.Value.String() == "true"
 }
 
 // runsNoTests tells whether -run is '^$', which matches no test.
