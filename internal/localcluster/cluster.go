@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,11 @@ import (
 // Cluster is a running local control plane.
 type Cluster struct {
 	env *envtest.Environment
+	// scratch is this process's directory for etcd's data, the API server's certificates and the
+	// launchers; Stop removes it.
+	scratch string
+	// starter is the thread that started etcd and kube-apiserver; see lockedThread.
+	starter *lockedThread
 
 	// Config reaches the API server as cluster-admin, with client-side rate limiting raised so that
 	// tests and benchmarks measure the server, not client-go's default of 5 requests per second.
@@ -62,12 +68,23 @@ type Cluster struct {
 
 // Start builds (or reuses from the cache) the control-plane binaries, starts them, installs the CRDs
 // from config/crd/bases and applies the admission policies from config/admission.
+//
+// etcd and kube-apiserver die with this process on Linux when setpriv(1) is installed, even when it is
+// killed, and keep their data in a directory of this process's own that the next Start removes if
+// this process could not: a killed test run leaves nothing running and nothing large behind.
 func Start(ctx context.Context) (*Cluster, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
 	}
 	assets, err := BinaryAssets(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	if err := closeInheritedFiles(); err != nil {
+		return nil, err
+	}
+	scratch, err := newScratchDir()
 	if err != nil {
 		return nil, err
 	}
@@ -79,25 +96,99 @@ func Start(ctx context.Context) (*Cluster, error) {
 		ControlPlaneStartTimeout: 2 * time.Minute,
 		ControlPlaneStopTimeout:  time.Minute,
 	}
-	cfg, err := env.Start()
+	env.ControlPlane.Etcd = &envtest.Etcd{DataDir: filepath.Join(scratch, "etcd")}
+	env.ControlPlane.APIServer = &envtest.APIServer{CertDir: filepath.Join(scratch, "kube-apiserver")}
+	launchers := filepath.Join(scratch, "bin")
+	for _, dir := range []string{env.ControlPlane.Etcd.DataDir, env.ControlPlane.APIServer.CertDir, launchers} {
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return nil, errors.Join(fmt.Errorf("create the control plane's directory: %w", err), os.RemoveAll(scratch))
+		}
+	}
+	etcd, apiServer, ok, err := dieWithThisProcess(launchers, assets)
 	if err != nil {
-		return nil, fmt.Errorf("start kube-apiserver and etcd from %s: %w", assets, err)
+		return nil, errors.Join(err, os.RemoveAll(scratch))
+	}
+	if ok {
+		// An explicit path, because envtest prefers $KUBEBUILDER_ASSETS to BinaryAssetsDirectory.
+		env.ControlPlane.Etcd.Path, env.ControlPlane.APIServer.Path = etcd, apiServer
+	}
+	cluster := &Cluster{env: env, scratch: scratch, starter: newLockedThread(), BinaryAssets: assets}
+	var cfg *rest.Config
+	cluster.starter.do(func() { cfg, err = env.Start() })
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("start kube-apiserver and etcd from %s: %w", assets, err), cluster.Stop())
 	}
 	cfg.QPS, cfg.Burst = 1000, 2000
-	scheme := operatorscheme.New()
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		return nil, errors.Join(err, env.Stop())
+	cluster.Config, cluster.KubeConfig = cfg, env.KubeConfig
+	cluster.Scheme = operatorscheme.New()
+	if cluster.Client, err = client.New(cfg, client.Options{Scheme: cluster.Scheme}); err != nil {
+		return nil, errors.Join(err, cluster.Stop())
 	}
-	cluster := &Cluster{env: env, Config: cfg, Client: c, Scheme: scheme, KubeConfig: env.KubeConfig, BinaryAssets: assets}
 	if err := cluster.ApplyDir(ctx, filepath.Join(root, "config", "admission")); err != nil {
-		return nil, errors.Join(err, env.Stop())
+		return nil, errors.Join(err, cluster.Stop())
 	}
 	if err := cluster.waitForMappingDefaults(ctx); err != nil {
-		return nil, errors.Join(err, env.Stop())
+		return nil, errors.Join(err, cluster.Stop())
 	}
 	return cluster, nil
 }
+
+// scratchRoot holds one directory per process running a control plane, named "<pid>-<random>".
+func scratchRoot() string { return filepath.Join(os.TempDir(), "scim-operator-localcluster") }
+
+// newScratchDir makes this process's directory for etcd's data (over 100 MB), the API server's
+// certificates and the launchers, after removing those of processes that no longer exist: a killed
+// process cannot remove its own.
+func newScratchDir() (string, error) {
+	base := scratchRoot()
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", base, err)
+	}
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return "", fmt.Errorf("list %s: %w", base, err)
+	}
+	for _, e := range entries {
+		owner, _, _ := strings.Cut(e.Name(), "-")
+		if pid, err := strconv.Atoi(owner); err == nil && pid != os.Getpid() && !processAlive(pid) {
+			// Best effort: another process may be removing it at the same time.
+			_ = os.RemoveAll(filepath.Join(base, e.Name()))
+		}
+	}
+	dir, err := os.MkdirTemp(base, strconv.Itoa(os.Getpid())+"-")
+	if err != nil {
+		return "", fmt.Errorf("create the control plane's directory: %w", err)
+	}
+	return dir, nil
+}
+
+// lockedThread runs functions on one operating-system thread that stays alive until stop. The
+// parent-death signal of a child fires when the thread that started it exits; Go may end a thread
+// (when a goroutine locked to it returns), so the control plane is started from a thread that
+// nothing else runs on and that lives as long as the cluster.
+type lockedThread struct{ calls chan func() }
+
+func newLockedThread() *lockedThread {
+	t := &lockedThread{calls: make(chan func())}
+	go func() {
+		runtime.LockOSThread()
+		// Unlocked before returning, so the thread goes back to Go's pool rather than exiting.
+		defer runtime.UnlockOSThread()
+		for call := range t.calls {
+			call()
+		}
+	}()
+	return t
+}
+
+// do runs f on the thread and returns when it has.
+func (t *lockedThread) do(f func()) {
+	done := make(chan struct{})
+	t.calls <- func() { defer close(done); f() }
+	<-done
+}
+
+func (t *lockedThread) stop() { close(t.calls) }
 
 // waitForMappingDefaults returns once the mapping-defaults admission policy fills in a dry-run
 // ScimApplication. The policy's type checker learns new CRDs some seconds after they are established;
@@ -123,8 +214,12 @@ func (c *Cluster) waitForMappingDefaults(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the API server and etcd and removes their data.
-func (c *Cluster) Stop() error { return c.env.Stop() }
+// Stop stops the API server and etcd and removes their data. It may be called once.
+func (c *Cluster) Stop() error {
+	err := c.env.Stop()
+	c.starter.stop()
+	return errors.Join(err, os.RemoveAll(c.scratch))
+}
 
 // BinaryAssets returns the directory with etcd and kube-apiserver: $KUBEBUILDER_ASSETS when set, else
 // what hack/envtest/build.sh prints (it builds once, then answers from its cache).

@@ -21,8 +21,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,8 +31,11 @@ import (
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
+// fuzzRequestBound is how long one FuzzChain request may take, well inside the ten seconds a fuzz
+// worker allows an input (internal/fuzz's "deadlocked!" panic) so that revalidate still fits.
+const fuzzRequestBound = 6 * time.Second
+
 var (
-	fuzzOnce sync.Once
 	// fuzzApps are the applications FuzzChain sends to, one of each kind, made once per test process.
 	fuzzApps []*endpoint
 	// fuzzUser is a record every fuzz input may read, patch, replace or delete.
@@ -48,11 +51,18 @@ var fuzzMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http
 // the CRD refuses (a refusal by the API server answers "not acceptable to the record schema"), and what
 // was stored must pass the CRD's validation again.
 //
-// `go test` runs the seeds. `go test -run '^$' -fuzz FuzzChain -parallel 1 ./internal/scim/` explores
-// (the coordinator and each worker start their own control plane through TestMain), but on this
-// project's machines the worker has been seen to exit after a few dozen inputs, leaving its etcd
-// behind, and the coordinator then waits past -fuzztime: stop it and any leftover etcd and
-// kube-apiserver by hand.
+// `go test` runs the seeds and the inputs in testdata/fuzz/FuzzChain. To explore:
+//
+//	go test -run '^$' -fuzz FuzzChain -parallel 1 -fuzztime 5m ./internal/scim/
+//
+// Under -run '^$' the coordinator runs no test and starts no control plane; each worker (one per
+// -parallel) starts its own through TestMain, so gathering baseline coverage waits for a control
+// plane's start. The minimisation of each new input stops after 10 runs unless -fuzzminimizetime says
+// otherwise (see boundMinimization): a time-bounded one ends with the coordinator killing the worker.
+// Many "new interesting" inputs owe their coverage to the manager's own goroutines, not to the input:
+// the coverage counters are the process's. A failing input is written to testdata/fuzz/FuzzChain and
+// runs with the seeds from then on. The run ends at -fuzztime and leaves no etcd or kube-apiserver
+// behind, on Linux with setpriv(1) also when killed (see localcluster.Start).
 func FuzzChain(f *testing.F) {
 	const id = "{id}" // Replaced by the id of a record that exists.
 	seeds := []struct {
@@ -86,12 +96,19 @@ func FuzzChain(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s.method, s.kind, s.path, []byte(s.body))
 	}
+	if cluster != nil { // The fuzz coordinator has none: it runs no input.
+		// Here rather than in the first input, which a fuzz worker would give only ten seconds.
+		setUpFuzzApps(f)
+	}
 	f.Fuzz(func(t *testing.T, method, kind uint8, path string, body []byte) {
-		fuzzOnce.Do(func() { setUpFuzzApps(t) })
 		e := fuzzApps[int(kind)%len(fuzzApps)]
 		e.t = t
 		path = strings.ReplaceAll(path, id, fuzzUser)
-		req, err := http.NewRequestWithContext(context.Background(), fuzzMethods[int(method)%len(fuzzMethods)],
+		// A fuzz worker panics without a word when an input runs ten seconds; a request that hangs
+		// fails here first, naming itself.
+		ctx, cancel := context.WithTimeout(context.Background(), fuzzRequestBound)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, fuzzMethods[int(method)%len(fuzzMethods)],
 			baseURL+e.prefix+"/"+strings.TrimPrefix(path, "/"), strings.NewReader(string(body)))
 		if err != nil {
 			t.Skip("not a request a client can send")
@@ -116,7 +133,7 @@ func FuzzChain(f *testing.F) {
 
 // setUpFuzzApps makes the fuzz applications and the shared record. They live as long as the test process:
 // a fuzz input's t ends after the input.
-func setUpFuzzApps(t *testing.T) {
+func setUpFuzzApps(t testing.TB) {
 	for _, rt := range []v1.ResourceType{v1.ResourceTypeAdvisors, v1.ResourceTypeRooms} {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "fuzz-"}}
 		if err := cluster.Client.Create(context.Background(), ns); err != nil {

@@ -22,11 +22,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +66,15 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if fuzzCoordinator() {
+		boundMinimization()
+		if runsNoTests() {
+			// The coordinator of `go test -fuzz` runs no input itself: only its workers need a control
+			// plane, and each starts its own.
+			return m.Run()
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	var err error
 	cluster, err = localcluster.Start(ctx)
@@ -122,7 +133,55 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	if fuzzWorker() {
+		// The coordinator ends a worker by closing its input, then sends SIGINT after a second and
+		// SIGKILL after two. Stopping the manager and the control plane takes about a second; ignoring
+		// SIGINT lets that finish, so the worker removes its own etcd data rather than leaving it for
+		// the next run to sweep.
+		signal.Ignore(os.Interrupt)
+	}
+	return code
+}
+
+// fuzzCoordinator tells whether this process coordinates `go test -fuzz`: it hands inputs to worker
+// processes (started with -test.fuzzworker) and runs the package's tests, but no fuzz input.
+func fuzzCoordinator() bool {
+	fuzz, worker := flag.Lookup("test.fuzz"), flag.Lookup("test.fuzzworker")
+	return fuzz != nil && fuzz.Value.String() != "" && worker != nil && worker.Value.String() == "false"
+}
+
+// fuzzWorker tells whether this process is a `go test -fuzz` worker, which runs the inputs its
+// coordinator hands it.
+func fuzzWorker() bool {
+	worker := flag.Lookup("test.fuzzworker")
+	return worker != nil && worker.Value.String() == "true"
+}
+
+// runsNoTests tells whether -run is '^$', which matches no test.
+func runsNoTests() bool {
+	run := flag.Lookup("test.run")
+	return run != nil && run.Value.String() == "^$"
+}
+
+// minimizeExecs bounds the minimisation of each new input by count unless -fuzzminimizetime is given.
+// Bounded by time (60 s by default), a minimisation that runs out is ended by the coordinator, whose
+// deadline passes just before the worker's: it kills the worker and starts a new one, which costs a
+// control plane's start. A count ends inside the worker, which then fuzzes on. It is small because
+// fuzzing waits while a worker minimises and an input here takes 10 ms to 1 s (a DELETE takes about
+// a second): at 100 runs, minimising took 400 of 600 seconds. Much new coverage comes from the
+// manager's own goroutines rather than the input, so a long minimisation buys little.
+const minimizeExecs = "10x"
+
+// boundMinimization sets -fuzzminimizetime to minimizeExecs unless the command line set it.
+func boundMinimization() {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.fuzzminimizetime" })
+	if !given {
+		if err := flag.Set("test.fuzzminimizetime", minimizeExecs); err != nil {
+			panic(err) // The testing package renamed or retyped the flag: the suite must learn its new form.
+		}
+	}
 }
 
 func waitServing() error {
@@ -157,7 +216,7 @@ func randomToken() string {
 
 // endpoint is a SCIM client for one application, as Entra is configured with it.
 type endpoint struct {
-	t      *testing.T
+	t      testing.TB
 	prefix string
 	token  string
 	app    *v1.ScimApplication
@@ -165,7 +224,7 @@ type endpoint struct {
 
 // newApp creates a token Secret and a ScimApplication of the kind, and waits until the endpoint accepts
 // the token.
-func newApp(t *testing.T, ns string, rt v1.ResourceType) *endpoint {
+func newApp(t testing.TB, ns string, rt v1.ResourceType) *endpoint {
 	t.Helper()
 	g := NewWithT(t)
 	token := randomToken()
