@@ -138,9 +138,10 @@ const (
 	// annotation the operator finds its application again instead of creating a second one.
 	CreatedServicePrincipalAnnotation = "scim.andmoney.dk/created-service-principal-id"
 
-	// SecretTypeLabel opts a Secret in to being read by the operator: its value is
-	// SecretTypeTenantCredentials or SecretTypeSCIMToken. The operator caches and reads no other Secret,
-	// so a ScimTenant or ScimApplication cannot make it read one that was not meant for it.
+	// SecretTypeLabel opts a Secret in to being read by the operator for one use: its value is
+	// SecretTypeTenantCredentials or SecretTypeSCIMToken, and a reference of the other use refuses it. The
+	// operator caches and reads no other Secret, so a ScimTenant or ScimApplication cannot make it read one
+	// that was not meant for it, nor use one credential as another.
 	SecretTypeLabel = "scim.andmoney.dk/secret-type"
 	// SecretTypeTenantCredentials labels a Secret holding a ScimTenant's client secret or certificate.
 	SecretTypeTenantCredentials = "tenant-credentials"

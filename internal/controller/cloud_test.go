@@ -53,7 +53,7 @@ func TestCustomEndpointsOutsideTheAllowListGetNothing(t *testing.T) {
 	attacker := "https://localhost:" + strconv.Itoa(listener.Addr().(*net.TCPAddr).Port)
 
 	ns := newNamespace(t)
-	createSecret(t, ns, "unrelated-db-password", "password", "s3cret")
+	createSecret(t, ns, "unrelated-db-password", v1.SecretTypeTenantCredentials, "password", "s3cret")
 	tenant := createTenant(t, ns, func(tn *v1.ScimTenant) {
 		tn.Spec.CustomEndpoints = &v1.CustomEndpoints{AuthorityHost: attacker + "/", GraphEndpoint: attacker + "/v1.0"}
 		tn.Spec.Credentials.ClientSecret = &v1.SecretKeySelector{Name: "unrelated-db-password", Key: "password"}

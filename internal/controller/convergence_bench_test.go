@@ -96,7 +96,7 @@ func graphCalls() (reads, writes int) {
 func createBenchTenant(b *testing.B, ns string) {
 	b.Helper()
 	for _, obj := range []client.Object{
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "graph", Labels: optIn}, StringData: map[string]string{"client-secret": clientSecret}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "graph", Labels: map[string]string{v1.SecretTypeLabel: v1.SecretTypeTenantCredentials}}, StringData: map[string]string{"client-secret": clientSecret}},
 		&v1.ScimTenant{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bank"}, Spec: v1.ScimTenantSpec{
 			Environment: v1.EnvironmentTest, TenantID: tenantID, ClientID: clientID,
 			Credentials:     v1.TenantCredentials{ClientSecret: &v1.SecretKeySelector{Name: "graph", Key: "client-secret"}},
@@ -119,7 +119,7 @@ func createBenchApp(b *testing.B, ns string, i int) {
 	}
 	name := fmt.Sprintf("app-%03d", i)
 	for _, obj := range []client.Object{
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: optIn}, StringData: map[string]string{"token": name + "-token-0123456789abcdef"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}}, StringData: map[string]string{"token": name + "-token-0123456789abcdef"}},
 		&v1.ScimApplication{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: v1.ScimApplicationSpec{
 			TenantRef: v1.LocalObjectReference{Name: "bank"}, ResourceType: rt, DisplayName: ns + " " + name,
 			TokenSecretRef: v1.SecretKeySelector{Name: name, Key: "token"},

@@ -48,7 +48,7 @@ func warnings(t *testing.T, g Gomega, ns, name, reason string) []eventsv1.Event 
 func TestFailuresBecomeWarningEvents(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
-	createSecret(t, ns, "graph-wrong", "client-secret", "not-the-client-secret")
+	createSecret(t, ns, "graph-wrong", v1.SecretTypeTenantCredentials, "client-secret", "not-the-client-secret")
 	tenant := createTenant(t, ns, func(tn *v1.ScimTenant) {
 		tn.Spec.Credentials.ClientSecret.Name = "graph-wrong"
 	})

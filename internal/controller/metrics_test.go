@@ -244,7 +244,7 @@ func createCertificateTenant(t *testing.T, ns, name string, notAfter time.Time) 
 	}
 	pemBytes := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
-	createSecret(t, ns, name+"-cert", "tls.pem", string(pemBytes))
+	createSecret(t, ns, name+"-cert", v1.SecretTypeTenantCredentials, "tls.pem", string(pemBytes))
 	tenant := &v1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: v1.ScimTenantSpec{

@@ -344,7 +344,7 @@ func TestBadInputGivesClearConditions(t *testing.T) {
 		NewWithT(t).Expect(k8s.Create(t.Context(), tenant)).To(Succeed())
 		tenantCondition(t, tenant, v1.CredentialsReadyCondition, metav1.ConditionFalse, v1.SecretNotFoundReason)
 		// Creating the Secret fixes it without touching the tenant: the Secret watch reacts.
-		createSecret(t, ns, "absent", "client-secret", clientSecret)
+		createSecret(t, ns, "absent", v1.SecretTypeTenantCredentials, "client-secret", clientSecret)
 		tenantCondition(t, tenant, v1.ReadyCondition, metav1.ConditionTrue, v1.SucceededReason)
 	})
 	t.Run("tenant Secret key missing", func(t *testing.T) {
@@ -354,7 +354,7 @@ func TestBadInputGivesClearConditions(t *testing.T) {
 	})
 	t.Run("wrong client secret", func(t *testing.T) {
 		ns := newNamespace(t)
-		createSecret(t, ns, "wrong", "client-secret", "not-the-secret")
+		createSecret(t, ns, "wrong", v1.SecretTypeTenantCredentials, "client-secret", "not-the-secret")
 		tenant := createTenant(t, ns, func(tn *v1.ScimTenant) { tn.Spec.Credentials.ClientSecret.Name = "wrong" })
 		tenantCondition(t, tenant, v1.CredentialsReadyCondition, metav1.ConditionFalse, v1.InvalidCredentialsReason)
 		tenantCondition(t, tenant, v1.StalledCondition, metav1.ConditionTrue, v1.InvalidCredentialsReason)

@@ -33,7 +33,7 @@ import (
 // test connection accepted them. A hash in status avoids pushing an unchanged set again.
 func (r *ScimApplicationReconciler) reconcileAdminCredentials(ctx context.Context, s *appScope) *stepFailure {
 	app := s.app
-	token, tokenVersion, err := readSecretKey(ctx, r.APIReader, app.Namespace, app.Spec.TokenSecretRef)
+	token, tokenVersion, err := readSecretKey(ctx, r.APIReader, app.Namespace, app.Spec.TokenSecretRef, v1.SecretTypeSCIMToken)
 	if err != nil {
 		return s.fail(v1.AdminCredentialsReadyCondition, err, "")
 	}

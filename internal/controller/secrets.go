@@ -32,19 +32,19 @@ import (
 // make the operator read (and send to Entra) one that was not meant for it. The manager's Secret caches
 // hold the metadata of opted-in Secrets only, without annotations (cmd/main.go).
 
-// checkOptedIn is the label check of every Secret the controllers read: a Secret without the label is a
-// configuration error, reported as SecretNotLabelled with the label to add.
-func checkOptedIn(secret *corev1.Secret) error {
-	if err := credential.CheckOptedIn(secret); err != nil {
+// checkOptedIn is the label check of every Secret the controllers read: a Secret without the label for
+// its use is a configuration error, reported as SecretNotLabelled with the label to add.
+func checkOptedIn(secret *corev1.Secret, use string) error {
+	if err := credential.CheckOptedIn(secret, use); err != nil {
 		return &secretError{reason: v1.SecretNotLabelledReason, err: err}
 	}
 	return nil
 }
 
-// getOptedIn reads a Secret only if it opts in (credential.GetOptedIn): an unlabelled Secret is read
+// getOptedIn reads a Secret only if it opts in for use (credential.GetOptedIn): any other Secret is read
 // metadata-only, and checkOptedIn then reports it.
-func getOptedIn(ctx context.Context, reader client.Reader, key client.ObjectKey, secret *corev1.Secret) error {
-	return credential.GetOptedIn(ctx, reader, key, secret)
+func getOptedIn(ctx context.Context, reader client.Reader, key client.ObjectKey, use string, secret *corev1.Secret) error {
+	return credential.GetOptedIn(ctx, reader, key, use, secret)
 }
 
 // normalizedToken is the SCIM token as the endpoint accepts it (credential.NormalizeToken): the

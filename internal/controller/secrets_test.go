@@ -28,8 +28,9 @@ import (
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 )
 
-// TestUnlabelledSecretsAreNotRead: a tenant or application naming a Secret without the opt-in label gets
-// a condition that names the label, and no credential leaves the cluster; labelling the Secret fixes it.
+// TestUnlabelledSecretsAreNotRead: a tenant or application naming a Secret without the opt-in label, or
+// labelled for the other use, gets a condition that names the label, and no credential leaves the
+// cluster; labelling the Secret for its use fixes it.
 func TestUnlabelledSecretsAreNotRead(t *testing.T) {
 	t.Run("tenant credentials", func(t *testing.T) {
 		g := NewWithT(t)
@@ -52,6 +53,33 @@ func TestUnlabelledSecretsAreNotRead(t *testing.T) {
 		// A changed Secret is read again (status.secretsHash holds its version): now it is refused.
 		appCondition(t, app, v1.AdminCredentialsReadyCondition, metav1.ConditionFalse, v1.SecretNotLabelledReason)
 		appCondition(t, app, v1.StalledCondition, metav1.ConditionTrue, v1.SecretNotLabelledReason)
+		relabel(t, ns, "rooms-token", v1.SecretTypeSCIMToken)
+		appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
+	})
+	t.Run("tenant credentials labelled as a SCIM token", func(t *testing.T) {
+		g := NewWithT(t)
+		ns := newNamespace(t)
+		tenant := createTenant(t, ns, nil)
+		tenantCondition(t, tenant, v1.ReadyCondition, metav1.ConditionTrue, v1.SucceededReason)
+		relabel(t, ns, "graph", v1.SecretTypeSCIMToken)
+		tenantCondition(t, tenant, v1.CredentialsReadyCondition, metav1.ConditionFalse, v1.SecretNotLabelledReason)
+		g.Expect(k8s.Get(t.Context(), client.ObjectKeyFromObject(tenant), tenant)).To(Succeed())
+		c := apimeta.FindStatusCondition(tenant.Status.Conditions, v1.CredentialsReadyCondition)
+		g.Expect(c.Message).To(ContainSubstring("labelled " + v1.SecretTypeLabel + "=" + v1.SecretTypeSCIMToken))
+		g.Expect(c.Message).To(ContainSubstring(v1.SecretTypeLabel + "=" + v1.SecretTypeTenantCredentials))
+		relabel(t, ns, "graph", v1.SecretTypeTenantCredentials)
+		tenantCondition(t, tenant, v1.ReadyCondition, metav1.ConditionTrue, v1.SucceededReason)
+	})
+	t.Run("SCIM token labelled as tenant credentials", func(t *testing.T) {
+		// Else an application could name its tenant's client-secret Secret as its token: that client
+		// secret would open the SCIM endpoint and be pushed to Entra as the SCIM token.
+		g := NewWithT(t)
+		ns, app := newReadyApp(t, v1.ResourceTypeRooms, nil)
+		relabel(t, ns, "rooms-token", v1.SecretTypeTenantCredentials)
+		appCondition(t, app, v1.AdminCredentialsReadyCondition, metav1.ConditionFalse, v1.SecretNotLabelledReason)
+		g.Expect(k8s.Get(t.Context(), client.ObjectKeyFromObject(app), app)).To(Succeed())
+		c := apimeta.FindStatusCondition(app.Status.Conditions, v1.AdminCredentialsReadyCondition)
+		g.Expect(c.Message).To(ContainSubstring(v1.SecretTypeLabel + "=" + v1.SecretTypeSCIMToken))
 		relabel(t, ns, "rooms-token", v1.SecretTypeSCIMToken)
 		appCondition(t, app, v1.ReadyCondition, metav1.ConditionTrue, "")
 	})

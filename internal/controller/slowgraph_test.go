@@ -84,7 +84,7 @@ func TestHangingGraphDoesNotStallOtherTenants(t *testing.T) {
 	slowApps := make([]*v1.ScimApplication, 0, maxConcurrentReconciles+2)
 	for i := range cap(slowApps) {
 		name := fmt.Sprintf("advisors-%d", i)
-		createSecret(t, slowNS, name+"-token", "token", name+"-token-0123456789abcdef0123456789")
+		createSecret(t, slowNS, name+"-token", v1.SecretTypeSCIMToken, "token", name+"-token-0123456789abcdef0123456789")
 		app := &v1.ScimApplication{
 			ObjectMeta: metav1.ObjectMeta{Namespace: slowNS, Name: name},
 			Spec: v1.ScimApplicationSpec{

@@ -122,10 +122,11 @@ func newNamespace(t *testing.T) string {
 	return ns.Name
 }
 
-// createSecret creates a Secret the operator may read.
-func createSecret(t *testing.T, ns, name, key, value string) {
+// createSecret creates a Secret the operator may read for use (the value of v1.SecretTypeLabel:
+// v1.SecretTypeTenantCredentials or v1.SecretTypeSCIMToken).
+func createSecret(t *testing.T, ns, name, use, key, value string) {
 	t.Helper()
-	testenv.CreateSecret(t, k8s, ns, name, secretType, key, value)
+	testenv.CreateSecret(t, k8s, ns, name, use, key, value)
 }
 
 // simulatorCloud points a tenant at the Graph simulator served by server, which the suite's
@@ -141,7 +142,7 @@ func simulatorCloud(server *httptest.Server) func(*v1.ScimTenant) {
 // the suite's simulator.
 func createTenant(t *testing.T, ns string, mutate func(*v1.ScimTenant)) *v1.ScimTenant {
 	t.Helper()
-	createSecret(t, ns, "graph", "client-secret", clientSecret)
+	createSecret(t, ns, "graph", v1.SecretTypeTenantCredentials, "client-secret", clientSecret)
 	tenant := &v1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bank"},
 		Spec: v1.ScimTenantSpec{
@@ -169,7 +170,7 @@ func createApp(t *testing.T, ns string, rt v1.ResourceType, mutate func(*v1.Scim
 		group = groupRooms.DisplayName
 	}
 	app := testenv.Application(ns, rt, group)
-	createSecret(t, ns, app.Spec.TokenSecretRef.Name, app.Spec.TokenSecretRef.Key, testenv.Token(ns, rt))
+	createSecret(t, ns, app.Spec.TokenSecretRef.Name, v1.SecretTypeSCIMToken, app.Spec.TokenSecretRef.Key, testenv.Token(ns, rt))
 	if mutate != nil {
 		mutate(app)
 	}
@@ -239,9 +240,3 @@ func caPool() *x509.CertPool {
 	return pool
 }
 
-// secretType is the value of v1.SecretTypeLabel on every Secret the suite creates, which opts it
-// in to being read by the operator.
-const secretType = v1.SecretTypeTenantCredentials
-
-// optIn is the label every Secret the operator may read carries.
-var optIn = map[string]string{v1.SecretTypeLabel: secretType}

@@ -169,17 +169,17 @@ type secretError struct {
 func (e *secretError) Error() string { return e.err.Error() }
 func (e *secretError) Unwrap() error { return e.err }
 
-// readSecretKey reads one key of a Secret in namespace straight from the API server: the operator
-// keeps no Secret cache.
-func readSecretKey(ctx context.Context, reader client.Reader, namespace string, ref v1.SecretKeySelector) ([]byte, string, error) {
+// readSecretKey reads one key of a Secret in namespace straight from the API server (the operator
+// caches no Secret data), if the Secret opts in for use (v1.SecretTypeLabel).
+func readSecretKey(ctx context.Context, reader client.Reader, namespace string, ref v1.SecretKeySelector, use string) ([]byte, string, error) {
 	secret := &corev1.Secret{}
-	if err := getOptedIn(ctx, reader, client.ObjectKey{Namespace: namespace, Name: ref.Name}, secret); err != nil {
+	if err := getOptedIn(ctx, reader, client.ObjectKey{Namespace: namespace, Name: ref.Name}, use, secret); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, "", &secretError{reason: v1.SecretNotFoundReason, err: fmt.Errorf("secret %s/%s not found", namespace, ref.Name)}
 		}
 		return nil, "", fmt.Errorf("read secret %s/%s: %w", namespace, ref.Name, err)
 	}
-	if err := checkOptedIn(secret); err != nil {
+	if err := checkOptedIn(secret, use); err != nil {
 		return nil, "", err
 	}
 	value := secret.Data[ref.Key]
@@ -202,13 +202,13 @@ func (g GraphConfig) tenantClient(ctx context.Context, c client.Client, reader c
 	version := ""
 	switch cred := tenant.Spec.Credentials; {
 	case cred.ClientSecret != nil:
-		value, rv, err := readSecretKey(ctx, reader, tenant.Namespace, *cred.ClientSecret)
+		value, rv, err := readSecretKey(ctx, reader, tenant.Namespace, *cred.ClientSecret, v1.SecretTypeTenantCredentials)
 		if err != nil {
 			return nil, err
 		}
 		creds.ClientSecret, version = string(value), rv
 	case cred.ClientCertificate != nil:
-		value, rv, err := readSecretKey(ctx, reader, tenant.Namespace, *cred.ClientCertificate)
+		value, rv, err := readSecretKey(ctx, reader, tenant.Namespace, *cred.ClientCertificate, v1.SecretTypeTenantCredentials)
 		if err != nil {
 			return nil, err
 		}

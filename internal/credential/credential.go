@@ -23,6 +23,7 @@ package credential
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -56,23 +57,35 @@ func OptedInSelector() labels.Selector {
 	return labels.NewSelector().Add(*req)
 }
 
-// NotLabelledError is a referenced Secret that does not opt in.
+// NotLabelledError is a referenced Secret that does not opt in for the use it is referenced for.
 type NotLabelledError struct {
 	Namespace, Name string
+	// Use is the label value the reference needs; Labelled is the value the Secret carries ("" for none).
+	Use, Labelled string
 }
 
 func (e *NotLabelledError) Error() string {
-	return fmt.Sprintf("secret %s/%s is not labelled %s=%s (or %s); the operator reads only Secrets that opt in with that label",
-		e.Namespace, e.Name, v1.SecretTypeLabel, v1.SecretTypeTenantCredentials, v1.SecretTypeSCIMToken)
+	if e.Labelled != "" {
+		return fmt.Sprintf("secret %s/%s is labelled %s=%s but is referenced as a %s: a Secret opts in for one use, so label it %s=%s or reference another",
+			e.Namespace, e.Name, v1.SecretTypeLabel, e.Labelled, e.Use, v1.SecretTypeLabel, e.Use)
+	}
+	return fmt.Sprintf("secret %s/%s is not labelled %s=%s; the operator reads only Secrets that opt in with that label",
+		e.Namespace, e.Name, v1.SecretTypeLabel, e.Use)
 }
 
-// CheckOptedIn returns a *NotLabelledError unless the Secret carries v1.SecretTypeLabel with a known
-// value. The operator checks it on every Secret it reads, cached or not.
-func CheckOptedIn(secret metav1.Object) error {
-	if OptedInSelector().Matches(labels.Set(secret.GetLabels())) {
-		return nil
+// CheckOptedIn returns a *NotLabelledError unless the Secret carries v1.SecretTypeLabel with the value
+// use (v1.SecretTypeTenantCredentials or v1.SecretTypeSCIMToken). The operator checks it on every Secret
+// it reads, cached or not. A Secret opts in for one use so that a reference cannot turn one credential into
+// another: a ScimApplication naming its tenant's client-secret Secret as its token Secret would make that
+// client secret a SCIM bearer token, and push it to Entra as one.
+func CheckOptedIn(secret metav1.Object, use string) error {
+	if labelled := secret.GetLabels()[v1.SecretTypeLabel]; labelled != use {
+		if !slices.Contains(secretTypes, labelled) {
+			labelled = "" // A value no use knows opts in for nothing.
+		}
+		return &NotLabelledError{Namespace: secret.GetNamespace(), Name: secret.GetName(), Use: use, Labelled: labelled}
 	}
-	return &NotLabelledError{Namespace: secret.GetNamespace(), Name: secret.GetName()}
+	return nil
 }
 
 // SecretCache is the manager's cache configuration for Secrets: only opted-in Secrets are listed and
@@ -96,14 +109,15 @@ func stripSecret(in any) (any, error) {
 	return in, nil
 }
 
-// GetOptedIn reads a Secret from the API server only if it opts in: it lists the Secret by name with
-// OptedInSelector, so the data of a Secret without the label never reaches the operator. When the Secret
-// exists but does not opt in, secret is left with its metadata only (read metadata-only) and no error,
-// and CheckOptedIn on it reports the missing label; a Secret that does not exist is a NotFound error.
-func GetOptedIn(ctx context.Context, reader client.Reader, key client.ObjectKey, secret *corev1.Secret) error {
+// GetOptedIn reads a Secret from the API server only if it opts in for use: it lists the Secret by name
+// and label, so the data of a Secret without the label (or labelled for another use) never reaches the
+// operator. When the Secret exists but does not opt in for use, secret is left with its metadata only
+// (read metadata-only) and no error, and CheckOptedIn on it reports why; a Secret that does not exist is a
+// NotFound error.
+func GetOptedIn(ctx context.Context, reader client.Reader, key client.ObjectKey, use string, secret *corev1.Secret) error {
 	list := &corev1.SecretList{}
 	if err := reader.List(ctx, list, client.InNamespace(key.Namespace),
-		client.MatchingFields{"metadata.name": key.Name}, client.MatchingLabelsSelector{Selector: OptedInSelector()}); err != nil {
+		client.MatchingFields{"metadata.name": key.Name}, client.MatchingLabels{v1.SecretTypeLabel: use}); err != nil {
 		return err
 	}
 	if len(list.Items) == 1 {

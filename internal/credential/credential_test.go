@@ -18,6 +18,7 @@ package credential_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -46,25 +47,37 @@ func TestNormalizeToken(t *testing.T) {
 
 func TestCheckOptedIn(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		labels map[string]string
-		ok     bool
+		name     string
+		labels   map[string]string
+		use      string
+		labelled string // The NotLabelledError's Labelled; "-" when the Secret opts in.
 	}{
-		{"tenant credentials", map[string]string{v1.SecretTypeLabel: v1.SecretTypeTenantCredentials}, true},
-		{"SCIM token", map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}, true},
-		{"no labels", nil, false},
-		{"other label", map[string]string{"app": "db"}, false},
-		{"unknown type", map[string]string{v1.SecretTypeLabel: "database"}, false},
-		{"empty type", map[string]string{v1.SecretTypeLabel: ""}, false},
+		{"tenant credentials", map[string]string{v1.SecretTypeLabel: v1.SecretTypeTenantCredentials}, v1.SecretTypeTenantCredentials, "-"},
+		{"SCIM token", map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}, v1.SecretTypeSCIMToken, "-"},
+		{"tenant credentials as a token", map[string]string{v1.SecretTypeLabel: v1.SecretTypeTenantCredentials}, v1.SecretTypeSCIMToken, v1.SecretTypeTenantCredentials},
+		{"token as tenant credentials", map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}, v1.SecretTypeTenantCredentials, v1.SecretTypeSCIMToken},
+		{"no labels", nil, v1.SecretTypeSCIMToken, ""},
+		{"other label", map[string]string{"app": "db"}, v1.SecretTypeSCIMToken, ""},
+		{"unknown type", map[string]string{v1.SecretTypeLabel: "database"}, v1.SecretTypeSCIMToken, ""},
+		{"empty type", map[string]string{v1.SecretTypeLabel: ""}, v1.SecretTypeTenantCredentials, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := credential.CheckOptedIn(&metav1.ObjectMeta{Namespace: "bank", Name: "s", Labels: tc.labels})
-			var nl *credential.NotLabelledError
-			if tc.ok != (err == nil) || (err != nil && !errors.As(err, &nl)) {
-				t.Fatalf("CheckOptedIn = %v, want ok=%v", err, tc.ok)
+			err := credential.CheckOptedIn(&metav1.ObjectMeta{Namespace: "bank", Name: "s", Labels: tc.labels}, tc.use)
+			if tc.labelled == "-" {
+				if err != nil {
+					t.Fatalf("CheckOptedIn = %v, want nil", err)
+				}
+				return
 			}
-			if err != nil && nl.Name != "s" {
-				t.Fatalf("error names %q", nl.Name)
+			var nl *credential.NotLabelledError
+			if !errors.As(err, &nl) {
+				t.Fatalf("CheckOptedIn = %v, want a *NotLabelledError", err)
+			}
+			if nl.Name != "s" || nl.Use != tc.use || nl.Labelled != tc.labelled {
+				t.Fatalf("error %+v, want name s, use %q, labelled %q", *nl, tc.use, tc.labelled)
+			}
+			if want := v1.SecretTypeLabel + "=" + tc.use; !strings.Contains(err.Error(), want) {
+				t.Fatalf("error %q does not name the label to add, %s", err, want)
 			}
 		})
 	}

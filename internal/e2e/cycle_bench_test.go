@@ -92,8 +92,8 @@ func BenchmarkInitialCycle(b *testing.B) {
 func setUpBenchApplication(b *testing.B, ns, group string) *v1.ScimApplication {
 	b.Helper()
 	ctx := b.Context()
-	testenv.CreateSecret(b, k8s, ns, "graph", secretType, "client-secret", clientSecret)
-	testenv.CreateSecret(b, k8s, ns, "advisors-token", secretType, "token", ns+"-advisors-token-0123456789abcdef")
+	testenv.CreateSecret(b, k8s, ns, "graph", v1.SecretTypeTenantCredentials, "client-secret", clientSecret)
+	testenv.CreateSecret(b, k8s, ns, "advisors-token", v1.SecretTypeSCIMToken, "token", ns+"-advisors-token-0123456789abcdef")
 	if err := k8s.Create(ctx, &v1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bank"},
 		Spec:       simulatorTenantSpec(),

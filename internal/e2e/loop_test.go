@@ -197,7 +197,7 @@ func newTenantNamespace(t *testing.T, prefix string) *corev1.Namespace {
 	g := NewWithT(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix}}
 	g.Expect(k8s.Create(t.Context(), ns)).To(Succeed())
-	createSecret(t, ns.Name, "graph", "client-secret", clientSecret)
+	createSecret(t, ns.Name, "graph", v1.SecretTypeTenantCredentials, "client-secret", clientSecret)
 	g.Expect(k8s.Create(t.Context(), &v1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "bank"},
 		Spec:       simulatorTenantSpec(),
@@ -205,10 +205,10 @@ func newTenantNamespace(t *testing.T, prefix string) *corev1.Namespace {
 	return ns
 }
 
-// createSecret creates a Secret the operator may read.
-func createSecret(t *testing.T, ns, name, key, value string) {
+// createSecret creates a Secret the operator may read for use (the value of v1.SecretTypeLabel).
+func createSecret(t *testing.T, ns, name, use, key, value string) {
 	t.Helper()
-	testenv.CreateSecret(t, k8s, ns, name, secretType, key, value)
+	testenv.CreateSecret(t, k8s, ns, name, use, key, value)
 }
 
 func rotateToken(t *testing.T, app *v1.ScimApplication, token string) {
@@ -226,7 +226,7 @@ func rotateToken(t *testing.T, app *v1.ScimApplication, token string) {
 func createApp(t *testing.T, ns string, rt v1.ResourceType, group string) *v1.ScimApplication {
 	t.Helper()
 	app := testenv.Application(ns, rt, group)
-	createSecret(t, ns, app.Spec.TokenSecretRef.Name, app.Spec.TokenSecretRef.Key, testenv.Token(ns, rt))
+	createSecret(t, ns, app.Spec.TokenSecretRef.Name, v1.SecretTypeSCIMToken, app.Spec.TokenSecretRef.Key, testenv.Token(ns, rt))
 	if err := k8s.Create(t.Context(), app); err != nil {
 		t.Fatalf("create application: %v", err)
 	}
@@ -349,6 +349,3 @@ func annotate(t *testing.T, obj client.Object, key, value string) {
 	testenv.Annotate(t, k8s, obj, key, value)
 }
 
-// secretType is the value of v1.SecretTypeLabel on every Secret the suite creates, which opts it
-// in to being read by the operator.
-const secretType = v1.SecretTypeSCIMToken

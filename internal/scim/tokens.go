@@ -167,16 +167,16 @@ func (t *tokens) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		t.set(req.NamespacedName, e, "")
 		return ctrl.Result{}, nil
 	}
-	// Only an opted-in Secret's data is read; an unlabelled one comes back metadata-only and opens nothing
-	// (the controller reports it on the application). The metadata cache holds no such Secret, so the
-	// row's Secret version stays empty as well.
+	// Only the data of a Secret opted in as a SCIM token is read; any other comes back metadata-only and
+	// opens nothing (the controller reports it on the application), and the row's Secret version stays
+	// empty, as cachedSecretVersion reads it.
 	secret := &corev1.Secret{}
-	err = credential.GetOptedIn(ctx, t.secret, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name}, secret)
+	err = credential.GetOptedIn(ctx, t.secret, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name}, v1.SecretTypeSCIMToken, secret)
 	switch {
 	case apierrors.IsNotFound(err):
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("read the token Secret of %s: %w", req.NamespacedName, err)
-	case credential.CheckOptedIn(secret) == nil:
+	case credential.CheckOptedIn(secret, v1.SecretTypeSCIMToken) == nil:
 		e.secretVersion = secret.ResourceVersion
 		if v := credential.NormalizeToken(string(secret.Data[app.Spec.TokenSecretRef.Key])); v != "" {
 			e.digest = sha256.Sum256([]byte(v))
@@ -265,10 +265,11 @@ func (t *tokens) stale(ctx context.Context, kind model.Kind) []types.NamespacedN
 }
 
 // cachedSecretVersion is the resource version of an application's token Secret in the metadata cache,
-// empty when the cache has none (missing, or not opted in).
+// empty when the cache has none (missing, or not opted in as a SCIM token), as Reconcile leaves the row's.
 func (t *tokens) cachedSecretVersion(ctx context.Context, app *v1.ScimApplication) string {
 	meta := secretMetadata()
-	if err := t.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name}, meta); err != nil {
+	if err := t.cache.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: app.Spec.TokenSecretRef.Name}, meta); err != nil ||
+		credential.CheckOptedIn(meta, v1.SecretTypeSCIMToken) != nil {
 		return ""
 	}
 	return meta.ResourceVersion

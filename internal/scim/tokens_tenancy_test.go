@@ -84,21 +84,29 @@ func TestTokenNormalisation(t *testing.T) {
 		WithTimeout(30 * time.Second).WithPolling(20 * time.Millisecond).Should(Equal(http.StatusOK))
 }
 
-// TestUnlabelledTokenSecretIsNotRead: a token Secret without the opt-in label is not read, so its token
-// opens nothing; labelling it makes it work.
+// TestUnlabelledTokenSecretIsNotRead: a token Secret without the opt-in label, or labelled for another
+// use (tenant credentials), is not read, so its token opens nothing; labelling it as a SCIM token makes it
+// work.
 func TestUnlabelledTokenSecretIsNotRead(t *testing.T) {
-	g := NewWithT(t)
-	e := newApp(t, newNamespace(t), v1.ResourceTypeRooms)
-	secret := tokenSecret(t, e)
-	secret.Labels = nil
-	g.Expect(cluster.Client.Update(t.Context(), secret)).To(Succeed())
-	g.Eventually(func() int { return e.do(http.MethodGet, "/Users", "").status }).
-		WithTimeout(30 * time.Second).WithPolling(20 * time.Millisecond).Should(Equal(http.StatusUnauthorized))
-	secret = tokenSecret(t, e)
-	secret.Labels = optIn
-	g.Expect(cluster.Client.Update(t.Context(), secret)).To(Succeed())
-	g.Eventually(func() int { return e.do(http.MethodGet, "/Users", "").status }).
-		WithTimeout(30 * time.Second).WithPolling(20 * time.Millisecond).Should(Equal(http.StatusOK))
+	for name, labels := range map[string]map[string]string{
+		"unlabelled":                  nil,
+		"labelled tenant-credentials": {v1.SecretTypeLabel: v1.SecretTypeTenantCredentials},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g := NewWithT(t)
+			e := newApp(t, newNamespace(t), v1.ResourceTypeRooms)
+			secret := tokenSecret(t, e)
+			secret.Labels = labels
+			g.Expect(cluster.Client.Update(t.Context(), secret)).To(Succeed())
+			g.Eventually(func() int { return e.do(http.MethodGet, "/Users", "").status }).
+				WithTimeout(30 * time.Second).WithPolling(20 * time.Millisecond).Should(Equal(http.StatusUnauthorized))
+			secret = tokenSecret(t, e)
+			secret.Labels = optIn
+			g.Expect(cluster.Client.Update(t.Context(), secret)).To(Succeed())
+			g.Eventually(func() int { return e.do(http.MethodGet, "/Users", "").status }).
+				WithTimeout(30 * time.Second).WithPolling(20 * time.Millisecond).Should(Equal(http.StatusOK))
+		})
+	}
 }
 
 // TestRotationOverlap: once Entra has been given a token (status.secretsHash set), a rotated-out token
