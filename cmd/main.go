@@ -25,18 +25,14 @@ import (
 	"path/filepath"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/andmoney/scim-operator/internal/controller"
-	"github.com/andmoney/scim-operator/internal/credential"
 	"github.com/andmoney/scim-operator/internal/graph/msgraph"
 	"github.com/andmoney/scim-operator/internal/scheme"
 	"github.com/andmoney/scim-operator/internal/scim"
@@ -119,14 +115,7 @@ func main() {
 		// Release the lease on shutdown so the next leader starts at once; safe because the manager
 		// exits right after.
 		LeaderElectionReleaseOnCancel: true,
-		// The cache keeps no managedFields: nothing here reads them (the controllers merge-patch, the SCIM
-		// store updates), and they are most of a cached record's memory (docs/benchmarks.md). Of Secrets it
-		// keeps the metadata of those that opt in with scim.andmoney.dk/secret-type, without annotations.
-		Cache: cache.Options{
-			DefaultTransform:  cache.TransformStripManagedFields(),
-			DefaultNamespaces: namespaceConfigs(watchNamespaces),
-			ByObject:          map[client.Object]cache.ByObject{&corev1.Secret{}: credential.SecretCache()},
-		},
+		Cache:                         scheme.CacheOptions(splitNamespaces(watchNamespaces)...),
 	})
 	if err != nil {
 		log.Error(err, "Failed to create the manager")
@@ -157,15 +146,12 @@ func main() {
 	}
 }
 
-// namespaceConfigs is the cache's DefaultNamespaces for --watch-namespaces: nil (all namespaces) when empty.
-func namespaceConfigs(list string) map[string]cache.Config {
-	var out map[string]cache.Config
+// splitNamespaces reads --watch-namespaces: a comma-separated list, empty for all namespaces.
+func splitNamespaces(list string) []string {
+	var out []string
 	for ns := range strings.SplitSeq(list, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {
-			if out == nil {
-				out = map[string]cache.Config{}
-			}
-			out[ns] = cache.Config{}
+			out = append(out, ns)
 		}
 	}
 	return out

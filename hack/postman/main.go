@@ -48,13 +48,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/localcluster"
 	"github.com/andmoney/scim-operator/internal/scim"
+	"github.com/andmoney/scim-operator/internal/scim/scimtest"
 )
 
 func main() {
@@ -155,27 +154,12 @@ const advisorsPrefix = "/advisors/scim"
 // startEndpoint runs a manager with the SCIM endpoint, as cmd/main.go sets it up, on 127.0.0.1. The
 // controllers do not run: the endpoint serves an application from its token Secret alone.
 func startEndpoint(ctx context.Context, cluster *localcluster.Cluster) (string, error) {
-	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
-		Scheme: cluster.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()}, // As cmd/main.go.
-	})
+	endpoint, err := scimtest.Start(cluster, scim.Options{})
 	if err != nil {
 		return "", err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	if err := scim.Setup(mgr, scim.Options{Listener: ln}); err != nil {
-		return "", err
-	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-			os.Exit(1)
-		}
-	}()
-	return ln.Addr().String(), nil
+	context.AfterFunc(ctx, func() { _ = endpoint.Stop() })
+	return strings.TrimPrefix(endpoint.URL, "http://"), nil
 }
 
 // newApplication creates the empty advisors ScimApplication the collection runs against, with its token
@@ -185,23 +169,9 @@ func newApplication(ctx context.Context, cluster *localcluster.Cluster) (string,
 	if err := cluster.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		return "", fmt.Errorf("create namespace %s: %w", ns, err)
 	}
-	token := "postman-token-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if err := cluster.Client.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-token", Labels: map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}},
-		Data:       map[string][]byte{"token": []byte(token)},
-	}); err != nil {
-		return "", fmt.Errorf("create the token Secret: %w", err)
-	}
-	if err := cluster.Client.Create(ctx, &v1.ScimApplication{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: v1.ScimApplicationSpec{
-			TenantRef: v1.LocalObjectReference{Name: "contoso"}, ResourceType: v1.ResourceTypeAdvisors,
-			TokenSecretRef: v1.SecretKeySelector{Name: name + "-token", Key: "token"},
-		},
-	}); err != nil {
-		return "", fmt.Errorf("create the ScimApplication: %w", err)
-	}
-	return token, nil
+	token := scimtest.RandomToken()
+	_, err := scimtest.NewApplication(ctx, cluster.Client, ns, name, v1.ResourceTypeAdvisors, token)
+	return token, err
 }
 
 // waitServing returns once the endpoint answers an authenticated request: the manager's caches have

@@ -57,6 +57,7 @@ import (
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/localcluster"
 	"github.com/andmoney/scim-operator/internal/scim"
+	"github.com/andmoney/scim-operator/internal/scim/scimtest"
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
@@ -278,27 +279,12 @@ func measureStartup(ctx context.Context, cluster *localcluster.Cluster, size int
 
 // startManager runs a manager with the SCIM endpoint, as cmd/main.go sets it up, on 127.0.0.1.
 func startManager(ctx context.Context, cluster *localcluster.Cluster) (manager.Manager, string, error) {
-	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
-		Scheme: cluster.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()}, // As cmd/main.go.
-	})
+	endpoint, err := scimtest.Start(cluster, scim.Options{})
 	if err != nil {
 		return nil, "", err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	if err := scim.Setup(mgr, scim.Options{Listener: ln}); err != nil {
-		return nil, "", err
-	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-			os.Exit(1)
-		}
-	}()
-	return mgr, ln.Addr().String(), nil
+	context.AfterFunc(ctx, func() { _ = endpoint.Stop() })
+	return endpoint.Manager, strings.TrimPrefix(endpoint.URL, "http://"), nil
 }
 
 func ensureNamespace(ctx context.Context, c client.Client, name string) error {
@@ -314,24 +300,9 @@ func newApplication(ctx context.Context, c client.Client, ns, name string) (stri
 	if err := ensureNamespace(ctx, c, ns); err != nil {
 		return "", err
 	}
-	token := "bench-token-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if err := c.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-token", Labels: map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}},
-		Data:       map[string][]byte{"token": []byte(token)},
-	}); err != nil {
-		return "", fmt.Errorf("create the token Secret: %w", err)
-	}
-	err := c.Create(ctx, &v1.ScimApplication{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: v1.ScimApplicationSpec{
-			TenantRef: v1.LocalObjectReference{Name: "contoso"}, ResourceType: v1.ResourceTypeAdvisors,
-			TokenSecretRef: v1.SecretKeySelector{Name: name + "-token", Key: "token"},
-		},
-	})
-	if err != nil {
-		return "", fmt.Errorf("create the ScimApplication: %w", err)
-	}
-	return token, nil
+	token := scimtest.RandomToken()
+	_, err := scimtest.NewApplication(ctx, c, ns, name, v1.ResourceTypeAdvisors, token)
+	return token, err
 }
 
 // advisor is the object the endpoint would store for createBody(i).

@@ -46,16 +46,15 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/controller"
-	"github.com/andmoney/scim-operator/internal/credential"
 	"github.com/andmoney/scim-operator/internal/graph/msgraph"
 	"github.com/andmoney/scim-operator/internal/graph/simulator"
+	"github.com/andmoney/scim-operator/internal/scheme"
 	"github.com/andmoney/scim-operator/internal/scim"
 )
 
@@ -246,12 +245,7 @@ func (env *rbacEnv) scenarioIn(t *testing.T, user string, ns *corev1.Namespace, 
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		Controller:             config.Controller{SkipNameValidation: new(true), CacheSyncTimeout: 5 * time.Second},
-		// As cmd/main.go.
-		Cache: cache.Options{
-			DefaultTransform:  cache.TransformStripManagedFields(),
-			DefaultNamespaces: namespaceConfigs(watch),
-			ByObject:          map[client.Object]cache.ByObject{&corev1.Secret{}: credential.SecretCache()},
-		},
+		Cache:                  scheme.CacheOptions(watch...),
 	})
 	if err != nil {
 		return "manager", err
@@ -434,17 +428,6 @@ func (env *rbacEnv) scenarioIn(t *testing.T, user string, ns *corev1.Namespace, 
 		return stepNamespaceDeletion, err
 	}
 	return "", nil
-}
-
-func namespaceConfigs(namespaces []string) map[string]cache.Config {
-	if len(namespaces) == 0 {
-		return nil
-	}
-	out := map[string]cache.Config{}
-	for _, ns := range namespaces {
-		out[ns] = cache.Config{}
-	}
-	return out
 }
 
 // TestNamespaceScopedInstall renders the chart with watchNamespaces, and kustomize's config/namespaced

@@ -14,7 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package scheme builds the runtime scheme every part of the operator shares.
+// Package scheme holds what every part of the operator shares about the API server: the runtime scheme,
+// and the cache options every manager runs with.
 package scheme
 
 import (

@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/scim/scimtest"
 )
 
 // fuzzRequestBound is how long one FuzzChain request may take, well inside the ten seconds a fuzz
@@ -154,6 +155,6 @@ func revalidate(t *testing.T, e *endpoint) {
 		}
 	}
 	if e == fuzzApps[0] && e.do(http.MethodGet, "/Users/"+fuzzUser, "").status == http.StatusNotFound {
-		fuzzUser = e.create("fuzz-" + randomToken()[:8] + "@contoso.com")
+		fuzzUser = e.create("fuzz-" + scimtest.RandomToken()[:8] + "@contoso.com")
 	}
 }

@@ -19,13 +19,10 @@ package scim_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -37,16 +34,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/localcluster"
 	"github.com/andmoney/scim-operator/internal/scim"
 	"github.com/andmoney/scim-operator/internal/scim/model"
+	"github.com/andmoney/scim-operator/internal/scim/scimtest"
 )
 
 var (
@@ -98,34 +94,15 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
-		Scheme:                 cluster.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Cache:                  cache.Options{DefaultTransform: cache.TransformStripManagedFields()}, // As cmd/main.go.
-	})
+	endpoint, err := scimtest.Start(cluster, scim.Options{MaxBodyBytes: 16 << 10, MaxResults: 50,
+		Kinds: append(model.BuiltinKinds(), deskKind)})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "create manager:", err)
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	testMgr = mgr
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "listen:", err)
-		return 1
-	}
-	baseURL = "http://" + ln.Addr().String()
-	if err := scim.Setup(mgr, scim.Options{Listener: ln, MaxBodyBytes: 16 << 10, MaxResults: 50,
-		Kinds: append(model.BuiltinKinds(), deskKind)}); err != nil {
-		fmt.Fprintln(os.Stderr, "set up SCIM:", err)
-		return 1
-	}
-	mgrCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(mgrCtx) }()
+	testMgr, baseURL = endpoint.Manager, endpoint.URL
 	defer func() {
-		stop()
-		if err := <-done; err != nil {
+		if err := endpoint.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "manager:", err)
 		}
 	}()
@@ -208,12 +185,6 @@ func newNamespace(t *testing.T) string {
 	return ns.Name
 }
 
-func randomToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // endpoint is a SCIM client for one application, as Entra is configured with it.
 type endpoint struct {
 	t      testing.TB
@@ -227,22 +198,10 @@ type endpoint struct {
 func newApp(t testing.TB, ns string, rt v1.ResourceType) *endpoint {
 	t.Helper()
 	g := NewWithT(t)
-	token := randomToken()
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "token-", Labels: optIn},
-		// A trailing newline, as `kubectl create secret --from-file` leaves it.
-		Data: map[string][]byte{"token": []byte(token + "\n")},
-	}
-	g.Expect(cluster.Client.Create(t.Context(), secret)).To(Succeed())
-	app := &v1.ScimApplication{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: string(rt) + "-"},
-		Spec: v1.ScimApplicationSpec{
-			TenantRef:      v1.LocalObjectReference{Name: "contoso"},
-			ResourceType:   rt,
-			TokenSecretRef: v1.SecretKeySelector{Name: secret.Name, Key: "token"},
-		},
-	}
-	g.Expect(cluster.Client.Create(t.Context(), app)).To(Succeed())
+	token := scimtest.RandomToken()
+	// A trailing newline, as `kubectl create secret --from-file` leaves it.
+	app, err := scimtest.NewApplication(t.Context(), cluster.Client, ns, "", rt, token+"\n")
+	g.Expect(err).NotTo(HaveOccurred())
 	e := &endpoint{t: t, prefix: "/" + string(rt) + "/scim", token: token, app: app}
 	g.Eventually(func() int { return e.do(http.MethodGet, "/ServiceProviderConfig", "").status }).
 		WithTimeout(30 * time.Second).WithPolling(20 * time.Millisecond).Should(Equal(http.StatusOK))

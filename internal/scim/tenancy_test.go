@@ -30,6 +30,7 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/scim/scimtest"
 )
 
 // TestIsolation checks that a token only reaches its own application: another application's token, in
@@ -65,7 +66,7 @@ func TestIsolation(t *testing.T) {
 	g.Expect(owner.do(http.MethodGet, "/Users/"+id, "").raw).To(Equal(before.raw))
 
 	for name, token := range map[string]string{
-		"another kind's token": rooms.token, "no token": "", "a wrong token": randomToken(),
+		"another kind's token": rooms.token, "no token": "", "a wrong token": scimtest.RandomToken(),
 		"the token with a suffix": owner.token + "0", "a prefix of the token": owner.token[:20],
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -88,7 +89,7 @@ func TestTokenRotation(t *testing.T) {
 	g := NewWithT(t)
 	e := newApp(t, newNamespace(t), v1.ResourceTypeRooms)
 	id := e.create("rotate@contoso.com")
-	old, next := e.token, randomToken()
+	old, next := e.token, scimtest.RandomToken()
 
 	secret := &corev1.Secret{}
 	key := client.ObjectKey{Namespace: e.app.Namespace, Name: e.app.Spec.TokenSecretRef.Name}
@@ -105,7 +106,7 @@ func TestTokenRotation(t *testing.T) {
 	other := &corev1.Secret{}
 	other.Namespace, other.GenerateName = e.app.Namespace, "token-"
 	other.Labels = optIn
-	third := randomToken()
+	third := scimtest.RandomToken()
 	other.Data = map[string][]byte{"t": []byte(third)}
 	g.Expect(cluster.Client.Create(t.Context(), other)).To(Succeed())
 	app := &v1.ScimApplication{}
@@ -174,7 +175,7 @@ func TestNewApplicationTokenWorksAtOnce(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
 	for i := range 3 {
-		token := randomToken()
+		token := scimtest.RandomToken()
 		secret := &corev1.Secret{}
 		secret.Namespace, secret.GenerateName = ns, "token-"
 		secret.Labels = optIn

@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
+	"github.com/andmoney/scim-operator/internal/scim/scimtest"
 )
 
 // TestDeletingApplicationRefusesWrites deletes an application whose finalizer holds it (as the
@@ -76,7 +77,7 @@ func TestDeletingApplicationRefusesWrites(t *testing.T) {
 func TestTokenNormalisation(t *testing.T) {
 	g := NewWithT(t)
 	e := newApp(t, newNamespace(t), v1.ResourceTypeRooms)
-	next := randomToken()
+	next := scimtest.RandomToken()
 	secret := tokenSecret(t, e)
 	secret.Data["token"] = []byte(" " + next + " \t\r\n")
 	g.Expect(cluster.Client.Update(t.Context(), secret)).To(Succeed())
@@ -115,7 +116,7 @@ func TestRotationOverlap(t *testing.T) {
 	g := NewWithT(t)
 	e := newApp(t, newNamespace(t), v1.ResourceTypeAdvisors)
 	setSecretsHash(t, e, "pushed-with-the-first-token")
-	old, next := e.token, randomToken()
+	old, next := e.token, scimtest.RandomToken()
 	secret := tokenSecret(t, e)
 	secret.Data["token"] = []byte(next)
 	g.Expect(cluster.Client.Update(t.Context(), secret)).To(Succeed())

@@ -21,12 +21,9 @@ package outage
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -40,14 +37,13 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/localcluster"
 	"github.com/andmoney/scim-operator/internal/scim"
 	"github.com/andmoney/scim-operator/internal/scim/model"
+	"github.com/andmoney/scim-operator/internal/scim/scimtest"
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
@@ -75,30 +71,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = cluster.Stop() }()
-	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
-		Scheme: cluster.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-	})
+	endpoint, err := scimtest.Start(cluster, scim.Options{RequestTimeout: requestTimeout, WriteTimeout: writeTimeout,
+		Kinds: model.BuiltinKinds()})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "create manager:", err)
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "listen:", err)
-		return 1
-	}
-	baseURL = "http://" + ln.Addr().String()
-	if err := scim.Setup(mgr, scim.Options{Listener: ln, RequestTimeout: requestTimeout, WriteTimeout: writeTimeout,
-		Kinds: model.BuiltinKinds()}); err != nil {
-		fmt.Fprintln(os.Stderr, "set up SCIM:", err)
-		return 1
-	}
-	mgrCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(mgrCtx) }()
+	baseURL = endpoint.URL
 	defer func() {
-		stop()
-		if err := <-done; err != nil {
+		if err := endpoint.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "manager:", err)
 		}
 	}()
@@ -251,19 +232,9 @@ func newApp(t *testing.T) *endpoint {
 	g := NewWithT(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "outage-"}}
 	g.Expect(cluster.Client.Create(t.Context(), ns)).To(Succeed())
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	token := hex.EncodeToString(b)
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, GenerateName: "token-",
-		Labels: map[string]string{v1.SecretTypeLabel: v1.SecretTypeSCIMToken}},
-		Data: map[string][]byte{"token": []byte(token)}}
-	g.Expect(cluster.Client.Create(t.Context(), secret)).To(Succeed())
-	app := &v1.ScimApplication{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, GenerateName: "advisors-"},
-		Spec: v1.ScimApplicationSpec{TenantRef: v1.LocalObjectReference{Name: "contoso"}, ResourceType: v1.ResourceTypeAdvisors,
-			TokenSecretRef: v1.SecretKeySelector{Name: secret.Name, Key: "token"}},
-	}
-	g.Expect(cluster.Client.Create(t.Context(), app)).To(Succeed())
+	token := scimtest.RandomToken()
+	app, err := scimtest.NewApplication(t.Context(), cluster.Client, ns.Name, "", v1.ResourceTypeAdvisors, token)
+	g.Expect(err).NotTo(HaveOccurred())
 	// Keep-alive connections, as Entra uses, and a client timeout far above the server's.
 	e := &endpoint{token: token, app: app, client: &http.Client{Timeout: 60 * time.Second}}
 	g.Eventually(func() int {
