@@ -239,4 +239,3 @@ func caPool() *x509.CertPool {
 	pool.AddCert(simServer.Certificate())
 	return pool
 }
-

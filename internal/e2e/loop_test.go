@@ -348,4 +348,3 @@ func annotate(t *testing.T, obj client.Object, key, value string) {
 	t.Helper()
 	testenv.Annotate(t, k8s, obj, key, value)
 }
-
