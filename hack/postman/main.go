@@ -99,10 +99,14 @@ func run(collectionPath, newman, keep string, verbose bool) (bool, error) {
 		return false, err
 	}
 	defer func() { _ = cluster.Stop() }()
-	addr, err := startEndpoint(ctx, cluster)
+	// The endpoint alone, as cmd/main.go sets it up; no controller runs: it serves an application from
+	// its token Secret.
+	endpoint, err := scimtest.Start(cluster, scim.Options{})
 	if err != nil {
 		return false, err
 	}
+	defer func() { _ = endpoint.Stop() }()
+	addr := strings.TrimPrefix(endpoint.URL, "http://")
 	token, err := newApplication(ctx, cluster)
 	if err != nil {
 		return false, err
@@ -150,17 +154,6 @@ func run(collectionPath, newman, keep string, verbose bool) (bool, error) {
 
 // advisorsPrefix is where the endpoint serves the advisors resource type.
 const advisorsPrefix = "/advisors/scim"
-
-// startEndpoint runs a manager with the SCIM endpoint, as cmd/main.go sets it up, on 127.0.0.1. The
-// controllers do not run: the endpoint serves an application from its token Secret alone.
-func startEndpoint(ctx context.Context, cluster *localcluster.Cluster) (string, error) {
-	endpoint, err := scimtest.Start(cluster, scim.Options{})
-	if err != nil {
-		return "", err
-	}
-	context.AfterFunc(ctx, func() { _ = endpoint.Stop() })
-	return strings.TrimPrefix(endpoint.URL, "http://"), nil
-}
 
 // newApplication creates the empty advisors ScimApplication the collection runs against, with its token
 // Secret, and returns the token.

@@ -47,12 +47,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/localcluster"
@@ -94,15 +91,17 @@ func bench(n, c, rc, reads int, memory string, startup int, cpuprofile string) e
 	}
 	defer func() { _ = cluster.Stop() }()
 
-	mgr, ln, err := startManager(ctx, cluster)
+	endpoint, err := scimtest.Start(cluster, scim.Options{})
 	if err != nil {
 		return err
 	}
+	defer func() { _ = endpoint.Stop() }()
+	mgr := endpoint.Manager
 	token, err := newApplication(ctx, cluster.Client, "bench", "bench")
 	if err != nil {
 		return err
 	}
-	ours := newClient("http://"+ln+"/advisors/scim", token, max(c, rc))
+	ours := newClient(endpoint.URL+"/advisors/scim", token, max(c, rc))
 	if err := waitFor(func() error { _, err := ours.do(http.MethodGet, "/ServiceProviderConfig", "", 200); return err }); err != nil {
 		return err
 	}
@@ -237,26 +236,12 @@ func measureStartup(ctx context.Context, cluster *localcluster.Cluster, size int
 		return fmt.Errorf("%d creates failed", r.errors)
 	}
 	start := time.Now()
-	mgrCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
-		Scheme: cluster.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
-		// The first manager of this process has the same controllers; a real replica is a process of its own.
-		Controller: config.Controller{SkipNameValidation: new(true)},
-	})
+	replica, err := scimtest.Start(cluster, scim.Options{})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	if err := scim.Setup(mgr, scim.Options{Listener: ln}); err != nil {
-		return err
-	}
-	go func() { _ = mgr.Start(mgrCtx) }()
-	cl := newClient("http://"+ln.Addr().String()+"/advisors/scim", token, 1)
+	defer func() { _ = replica.Stop() }()
+	cl := newClient(replica.URL+"/advisors/scim", token, 1)
 	last := userName(2_000_000 + size - 1)
 	deadline := start.Add(5 * time.Minute)
 	for {
@@ -275,16 +260,6 @@ func measureStartup(ctx context.Context, cluster *localcluster.Cluster, size int
 	fmt.Printf("\nNew replica with %d records: start to serving the last one %.2f s (target < 10 s)\n",
 		size, time.Since(start).Seconds())
 	return nil
-}
-
-// startManager runs a manager with the SCIM endpoint, as cmd/main.go sets it up, on 127.0.0.1.
-func startManager(ctx context.Context, cluster *localcluster.Cluster) (manager.Manager, string, error) {
-	endpoint, err := scimtest.Start(cluster, scim.Options{})
-	if err != nil {
-		return nil, "", err
-	}
-	context.AfterFunc(ctx, func() { _ = endpoint.Stop() })
-	return endpoint.Manager, strings.TrimPrefix(endpoint.URL, "http://"), nil
 }
 
 func ensureNamespace(ctx context.Context, c client.Client, name string) error {
