@@ -24,7 +24,12 @@ limitations under the License.
 //
 // It then measures the manager's heap per cached record and, with -startup, how long a new replica takes
 // from start to serving that many records. See docs/benchmarks.md for the method and figures.
-// Usage: go run ./hack/scimload [-n 2000] [-c 16] [-read-concurrency 64] [-memory 10000,50000] [-startup 50000] [-cpuprofile /tmp/scim]
+//
+// With -control-plane-cpus, etcd and kube-apiserver run on those CPUs and this process (load generator
+// and endpoint) on the others, as in a real cluster, where the API server never shares cores with the
+// operator or with Entra. Without it, everything shares every core.
+//
+// Usage: go run ./hack/scimload [-n 2000] [-c 16] [-read-concurrency 64] [-memory 10000,50000] [-startup 50000] [-cpuprofile /tmp/scim] [-control-plane-cpus 1]
 package main
 
 import (
@@ -68,6 +73,8 @@ func main() {
 	startup := flag.Int("startup", 0, "Records a new replica starts with, for the start-to-ready measurement; 0 skips it.")
 	onlyStartup := flag.Bool("only-startup", false, "Measure only the start-up (with -startup), no load phases.")
 	verbose := flag.Bool("v", false, "Log what the manager and the SCIM endpoint log.")
+	controlPlaneCPUs := flag.String("control-plane-cpus", "",
+		"Comma-separated CPUs for etcd and kube-apiserver; this process keeps off them. Empty: all share every CPU.")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
 	if *verbose {
@@ -76,20 +83,32 @@ func main() {
 	if *onlyStartup {
 		*n, *memory = 0, ""
 	}
-	if err := bench(*n, *c, *rc, *reads, *memory, *startup, *cpuprofile); err != nil {
+	cpus, err := parseCPUs(*controlPlaneCPUs)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scimload:", err)
+		os.Exit(2)
+	}
+	if err := bench(*n, *c, *rc, *reads, *memory, *startup, *cpuprofile, cpus); err != nil {
 		fmt.Fprintln(os.Stderr, "scimload:", err)
 		os.Exit(1)
 	}
 }
 
-func bench(n, c, rc, reads int, memory string, startup int, cpuprofile string) error {
+func bench(n, c, rc, reads int, memory string, startup int, cpuprofile string, controlPlaneCPUs []int) error {
 	ctx := context.Background()
 	fmt.Println("Starting the local control plane (kube-apiserver + etcd, etcd with --unsafe-no-fsync as envtest runs it)...")
-	cluster, err := localcluster.Start(ctx)
+	cluster, err := localcluster.Start(ctx, localcluster.OnCPUs(controlPlaneCPUs...))
 	if err != nil {
 		return err
 	}
 	defer func() { _ = cluster.Stop() }()
+	if len(controlPlaneCPUs) > 0 {
+		kept, err := localcluster.KeepOffCPUs(controlPlaneCPUs...)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("etcd and kube-apiserver on CPUs %v; the load generator and the endpoint on CPUs %v\n", controlPlaneCPUs, kept)
+	}
 
 	endpoint, err := scimtest.Start(cluster, scim.Options{})
 	if err != nil {
@@ -296,6 +315,22 @@ func advisor(ns, app string, i int) *v1.Advisor {
 			Name: &v1.PersonName{GivenName: "Given", FamilyName: fmt.Sprintf("Family %d", i)},
 		},
 	}
+}
+
+// parseCPUs reads a comma-separated list of CPU numbers; empty is none.
+func parseCPUs(list string) ([]int, error) {
+	var cpus []int
+	for field := range strings.SplitSeq(list, ",") {
+		if field = strings.TrimSpace(field); field == "" {
+			continue
+		}
+		cpu, err := strconv.Atoi(field)
+		if err != nil || cpu < 0 {
+			return nil, fmt.Errorf("-control-plane-cpus: %q is not a CPU number", field)
+		}
+		cpus = append(cpus, cpu)
+	}
+	return cpus, nil
 }
 
 func waitFor(f func() error) error {

@@ -66,13 +66,27 @@ type Cluster struct {
 	BinaryAssets string
 }
 
+// Option changes how Start runs the control plane.
+type Option func(*settings)
+
+type settings struct{ cpus []int }
+
+// OnCPUs runs etcd and kube-apiserver on the given CPUs only (Linux). A benchmark uses it with
+// KeepOffCPUs to give the API server CPUs of its own, as it has in a real cluster, so that what it
+// measures is not the load generator and the API server taking turns on the same cores.
+func OnCPUs(cpus ...int) Option { return func(s *settings) { s.cpus = cpus } }
+
 // Start builds (or reuses from the cache) the control-plane binaries, starts them, installs the CRDs
 // from config/crd/bases and applies the admission policies from config/admission.
 //
 // etcd and kube-apiserver die with this process on Linux when setpriv(1) is installed, even when it is
 // killed, and keep their data in a directory of this process's own that the next Start removes if
 // this process could not: a killed test run leaves nothing running and nothing large behind.
-func Start(ctx context.Context) (*Cluster, error) {
+func Start(ctx context.Context, options ...Option) (*Cluster, error) {
+	var set settings
+	for _, o := range options {
+		o(&set)
+	}
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
@@ -114,7 +128,9 @@ func Start(ctx context.Context) (*Cluster, error) {
 	}
 	cluster := &Cluster{env: env, scratch: scratch, starter: newLockedThread(), BinaryAssets: assets}
 	var cfg *rest.Config
-	cluster.starter.do(func() { cfg, err = env.Start() })
+	cluster.starter.do(func() {
+		err = onCPUs(set.cpus, func() (startErr error) { cfg, startErr = env.Start(); return startErr })
+	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("start kube-apiserver and etcd from %s: %w", assets, err), cluster.Stop())
 	}
