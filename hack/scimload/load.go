@@ -39,6 +39,47 @@ type result struct {
 
 func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
 
+// plus adds another round of the same phase.
+func (r result) plus(round result) result {
+	return result{name: round.name, ops: r.ops + round.ops, errors: r.errors + round.errors,
+		elapsed: r.elapsed + round.elapsed, latencies: append(r.latencies, round.latencies...)}
+}
+
+// phase is one side of a comparison: n operations, op(0) to op(n-1), sent by c clients.
+type phase struct {
+	name string
+	n, c int
+	op   func(i int) error
+	// profiled phases write a CPU profile per round (see profile).
+	profiled bool
+}
+
+// interleave runs phases that are compared with each other in rounds: each round runs the next slice
+// of every phase's operations, one phase after the other, starting from a different phase each round.
+// On a shared host, phases run seconds apart measure the host's drift as much as the code; spread over
+// rounds, the drift falls on every phase alike. Each result adds up its phase's rounds.
+func interleave(rounds int, profilePrefix string, phases ...phase) []result {
+	rounds = max(1, rounds)
+	out := make([]result, len(phases))
+	for r := range rounds {
+		for k := range phases {
+			at := (r + k) % len(phases)
+			p := phases[at]
+			lo, hi := r*p.n/rounds, (r+1)*p.n/rounds
+			stop := func() {}
+			if p.profiled {
+				stop = profile(profilePrefix, fmt.Sprintf("%s round %d", p.name, r+1))
+			}
+			out[at] = out[at].plus(run(p.name, hi-lo, p.c, func(i int) error { return p.op(lo + i) }))
+			stop()
+		}
+	}
+	for i := range out {
+		slices.Sort(out[i].latencies)
+	}
+	return out
+}
+
 func (r result) pct(p float64) time.Duration {
 	if len(r.latencies) == 0 {
 		return 0

@@ -29,7 +29,7 @@ limitations under the License.
 // and endpoint) on the others, as in a real cluster, where the API server never shares cores with the
 // operator or with Entra. Without it, everything shares every core.
 //
-// Usage: go run ./hack/scimload [-n 2000] [-c 16] [-read-concurrency 64] [-memory 10000,50000] [-startup 50000] [-cpuprofile /tmp/scim] [-control-plane-cpus 1]
+// Usage: go run ./hack/scimload [-n 2000] [-c 16] [-read-concurrency 64] [-memory 10000,50000] [-startup 50000] [-rounds 4] [-cpuprofile /tmp/scim] [-control-plane-cpus 1]
 package main
 
 import (
@@ -43,6 +43,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,14 +64,28 @@ import (
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
 
+// settings are the command's flags.
+type settings struct {
+	n, c, rc, reads int
+	rounds          int
+	memory          string
+	startup         int
+	cpuprofile      string
+	// controlPlaneCPUs are where etcd and kube-apiserver run; empty shares every CPU.
+	controlPlaneCPUs []int
+}
+
 func main() {
-	n := flag.Int("n", 2000, "Users per phase.")
-	c := flag.Int("c", 16, "Concurrent clients for creates and patches.")
-	rc := flag.Int("read-concurrency", 64, "Concurrent clients for reads.")
-	reads := flag.Int("reads", 20000, "Requests per read phase.")
-	memory := flag.String("memory", "10000", "Comma-separated record counts for the memory measurement; empty skips it.")
-	cpuprofile := flag.String("cpuprofile", "", "Write a CPU profile of each SCIM endpoint phase to <this prefix>-<phase>.pprof (go tool pprof).")
-	startup := flag.Int("startup", 0, "Records a new replica starts with, for the start-to-ready measurement; 0 skips it.")
+	var set settings
+	flag.IntVar(&set.n, "n", 2000, "Users per phase.")
+	flag.IntVar(&set.c, "c", 16, "Concurrent clients for creates and patches.")
+	flag.IntVar(&set.rc, "read-concurrency", 64, "Concurrent clients for reads.")
+	flag.IntVar(&set.reads, "reads", 20000, "Requests per read phase.")
+	flag.IntVar(&set.rounds, "rounds", 4, "Rounds that the phases compared with each other take turns in.")
+	flag.StringVar(&set.memory, "memory", "10000", "Comma-separated record counts for the memory measurement; empty skips it.")
+	flag.StringVar(&set.cpuprofile, "cpuprofile", "",
+		"Write a CPU profile of each round of each SCIM endpoint phase to <this prefix>-<phase>_round_<k>.pprof (go tool pprof).")
+	flag.IntVar(&set.startup, "startup", 0, "Records a new replica starts with, for the start-to-ready measurement; 0 skips it.")
 	onlyStartup := flag.Bool("only-startup", false, "Measure only the start-up (with -startup), no load phases.")
 	verbose := flag.Bool("v", false, "Log what the manager and the SCIM endpoint log.")
 	controlPlaneCPUs := flag.String("control-plane-cpus", "",
@@ -81,33 +96,34 @@ func main() {
 		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
 	}
 	if *onlyStartup {
-		*n, *memory = 0, ""
+		set.n, set.memory = 0, ""
 	}
-	cpus, err := parseCPUs(*controlPlaneCPUs)
-	if err != nil {
+	var err error
+	if set.controlPlaneCPUs, err = parseCPUs(*controlPlaneCPUs); err != nil {
 		fmt.Fprintln(os.Stderr, "scimload:", err)
 		os.Exit(2)
 	}
-	if err := bench(*n, *c, *rc, *reads, *memory, *startup, *cpuprofile, cpus); err != nil {
+	if err := bench(set); err != nil {
 		fmt.Fprintln(os.Stderr, "scimload:", err)
 		os.Exit(1)
 	}
 }
 
-func bench(n, c, rc, reads int, memory string, startup int, cpuprofile string, controlPlaneCPUs []int) error {
+func bench(set settings) error {
+	n, c, rc, reads, rounds := set.n, set.c, set.rc, set.reads, set.rounds
 	ctx := context.Background()
 	fmt.Println("Starting the local control plane (kube-apiserver + etcd, etcd with --unsafe-no-fsync as envtest runs it)...")
-	cluster, err := localcluster.Start(ctx, localcluster.OnCPUs(controlPlaneCPUs...))
+	cluster, err := localcluster.Start(ctx, localcluster.OnCPUs(set.controlPlaneCPUs...))
 	if err != nil {
 		return err
 	}
 	defer func() { _ = cluster.Stop() }()
-	if len(controlPlaneCPUs) > 0 {
-		kept, err := localcluster.KeepOffCPUs(controlPlaneCPUs...)
+	if len(set.controlPlaneCPUs) > 0 {
+		kept, err := localcluster.KeepOffCPUs(set.controlPlaneCPUs...)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("etcd and kube-apiserver on CPUs %v; the load generator and the endpoint on CPUs %v\n", controlPlaneCPUs, kept)
+		fmt.Printf("etcd and kube-apiserver on CPUs %v; the load generator and the endpoint on CPUs %v\n", set.controlPlaneCPUs, kept)
 	}
 
 	endpoint, err := scimtest.Start(cluster, scim.Options{})
@@ -136,26 +152,17 @@ func bench(n, c, rc, reads int, memory string, startup int, cpuprofile string, c
 	go func() { _ = (&http.Server{Handler: memHandler, ReadHeaderTimeout: 5 * time.Second}).Serve(memLn) }()
 	mem := newClient(memBase, "", max(c, rc))
 	if n == 0 {
-		return measureStartup(ctx, cluster, startup)
+		return measureStartup(ctx, cluster, set.startup)
 	}
 
-	// endpointRun runs one of the endpoint's phases, profiled when -cpuprofile asks for it.
-	endpointRun := func(name string, n, c int, op func(int) error) result {
-		defer profile(cpuprofile, name)()
-		return run(name, n, c, op)
-	}
-	fmt.Printf("\nN=%d users, %d clients for writes, %d for reads, GOMAXPROCS=%d\n\n", n, c, rc, runtime.GOMAXPROCS(0))
-	var results []result
+	fmt.Printf("\nN=%d users, %d clients for writes, %d for reads, GOMAXPROCS=%d, %d rounds\n\n", n, c, rc, runtime.GOMAXPROCS(0), rounds)
+	compare := func(phases ...phase) []result { return interleave(rounds, set.cpuprofile, phases...) }
 
 	// (a) The storage limit: the records alone, created through the API server.
 	if err := ensureNamespace(ctx, cluster.Client, "bench-raw"); err != nil {
 		return err
 	}
-	rawA := run("(a) client Create of Advisor objects", n, c, func(i int) error {
-		return cluster.Client.Create(ctx, advisor("bench-raw", "raw", i))
-	})
-	results = append(results, rawA)
-
+	rawCreate := func(i int) error { return cluster.Client.Create(ctx, advisor("bench-raw", "raw", i)) }
 	createCycle := func(cl *scimClient, ids []string) func(int) error {
 		return func(i int) error {
 			if _, err := cl.do(http.MethodGet, filterPath(userName(i)), "", 200); err != nil {
@@ -174,9 +181,11 @@ func bench(n, c, rc, reads int, memory string, startup int, cpuprofile string, c
 		}
 	}
 	memIDs, ourIDs := make([]string, n), make([]string, n)
-	memCreate := run("(b) elimity+map: filter miss + POST", n, c, createCycle(mem, memIDs))
-	ourCreate := endpointRun("SCIM endpoint: filter miss + POST", n, c, createCycle(ours, ourIDs))
-	results = append(results, memCreate, ourCreate)
+	creates := compare(
+		phase{name: "(a) client Create of Advisor objects", n: n, c: c, op: rawCreate},
+		phase{name: "(b) elimity+map: filter miss + POST", n: n, c: c, op: createCycle(mem, memIDs)},
+		phase{name: "SCIM endpoint: filter miss + POST", n: n, c: c, op: createCycle(ours, ourIDs), profiled: true})
+	rawA, ourCreate := creates[0], creates[2]
 
 	filterOp := func(cl *scimClient) func(int) error {
 		return func(i int) error {
@@ -187,11 +196,14 @@ func bench(n, c, rc, reads int, memory string, startup int, cpuprofile string, c
 	getOp := func(cl *scimClient, ids []string) func(int) error {
 		return func(i int) error { _, err := cl.do(http.MethodGet, "/Users/"+ids[i%n], "", 200); return err }
 	}
-	memFilter := run("(b) elimity+map: GET filter userName eq", reads, rc, filterOp(mem))
-	ourFilter := endpointRun("SCIM endpoint: GET filter userName eq", reads, rc, filterOp(ours))
-	memGet := run("(b) elimity+map: GET by id", reads, rc, getOp(mem, memIDs))
-	ourGet := endpointRun("SCIM endpoint: GET by id", reads, rc, getOp(ours, ourIDs))
-	results = append(results, memFilter, ourFilter, memGet, ourGet)
+	filters := compare(
+		phase{name: "(b) elimity+map: GET filter userName eq", n: reads, c: rc, op: filterOp(mem)},
+		phase{name: "SCIM endpoint: GET filter userName eq", n: reads, c: rc, op: filterOp(ours), profiled: true})
+	memFilter, ourFilter := filters[0], filters[1]
+	gets := compare(
+		phase{name: "(b) elimity+map: GET by id", n: reads, c: rc, op: getOp(mem, memIDs)},
+		phase{name: "SCIM endpoint: GET by id", n: reads, c: rc, op: getOp(ours, ourIDs), profiled: true})
+	memGet, ourGet := gets[0], gets[1]
 
 	patchOp := func(cl *scimClient, ids []string) func(int) error {
 		return func(i int) error {
@@ -203,17 +215,20 @@ func bench(n, c, rc, reads int, memory string, startup int, cpuprofile string, c
 		}
 	}
 	// (a) The storage limit for updates: two merge patches per record, as the two PATCHes of a user.
-	rawPatch := run("(a) client merge patch of Advisor objects (x2)", n, c, func(i int) error {
+	rawPatch := func(i int) error {
 		obj := advisor("bench-raw", "raw", i)
 		if err := cluster.Client.Patch(ctx, obj, client.RawPatch(types.MergePatchType,
 			fmt.Appendf(nil, `{"spec":{"displayName":"Patched %d","name":{"familyName":"Patched %d"}}}`, i, i))); err != nil {
 			return err
 		}
 		return cluster.Client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"active":false}}`)))
-	})
-	memPatch := run("(b) elimity+map: legacy PATCH + disable", n, c, patchOp(mem, memIDs))
-	ourPatch := endpointRun("SCIM endpoint: legacy PATCH + disable", n, c, patchOp(ours, ourIDs))
-	results = append(results, rawPatch, memPatch, ourPatch)
+	}
+	patches := compare(
+		phase{name: "(a) client merge patch of Advisor objects (x2)", n: n, c: c, op: rawPatch},
+		phase{name: "(b) elimity+map: legacy PATCH + disable", n: n, c: c, op: patchOp(mem, memIDs)},
+		phase{name: "SCIM endpoint: legacy PATCH + disable", n: n, c: c, op: patchOp(ours, ourIDs), profiled: true})
+	rawPatchA, memPatch, ourPatch := patches[0], patches[1], patches[2]
+	results := slices.Concat(creates, filters, gets, patches)
 
 	fmt.Println("Phase                                            ops     rate        latency")
 	for _, r := range results {
@@ -226,15 +241,15 @@ func bench(n, c, rc, reads int, memory string, startup int, cpuprofile string, c
 	fmt.Printf("GET by id:   endpoint %.0f/s vs (b) %.0f/s = %.2fx (target >= 1.0x), p99 %.2f ms (target < 5 ms)\n",
 		ourGet.rate(), memGet.rate(), ourGet.rate()/memGet.rate(), ms(ourGet.pct(0.99)))
 	fmt.Printf("Patches:     endpoint %.0f users/s vs (a) %.0f records/s = %.2fx (target >= 0.8x); (b) %.0f users/s (2 PATCHes or merge patches each)\n",
-		ourPatch.rate(), rawPatch.rate(), ourPatch.rate()/rawPatch.rate(), memPatch.rate())
+		ourPatch.rate(), rawPatchA.rate(), ourPatch.rate()/rawPatchA.rate(), memPatch.rate())
 
-	if memory != "" {
-		if err := measureMemory(ctx, cluster, mgr, memory); err != nil {
+	if set.memory != "" {
+		if err := measureMemory(ctx, cluster, mgr, set.memory); err != nil {
 			return err
 		}
 	}
-	if startup > 0 {
-		return measureStartup(ctx, cluster, startup)
+	if set.startup > 0 {
+		return measureStartup(ctx, cluster, set.startup)
 	}
 	return nil
 }
