@@ -39,9 +39,11 @@ type idIndex struct {
 	writers sync.Mutex // Serialises the informers' event handlers; readers take no lock.
 	entries sync.Map   // idKey → []client.Object, replaced on every change, never modified in place.
 	synced  []toolscache.InformerSynced
-	// changed is closed, and replaced, on every change: a write waiting for the informer to show it
+	// changed is closed, and replaced, on every change: a read waiting for the informer to show a write
 	// wakes when it does, instead of polling.
 	changed atomic.Pointer[chan struct{}]
+	// unseen are this replica's writes that the informer has not shown yet.
+	unseen unseenWrites
 }
 
 // changes returns a channel closed at the index's next change.
@@ -124,6 +126,7 @@ func (x *idIndex) put(o any) {
 		}
 	}
 	x.entries.Store(key, append(next, obj))
+	x.unseen.shown(obj)
 	x.notify()
 }
 

@@ -44,32 +44,40 @@ func indexKey(app, value string) string { return app + "\x00" + value }
 // it before the cache starts.
 func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer, kinds model.Kinds) error {
 	for _, kind := range kinds {
-		indexes := map[string]func(app string, obj client.Object) []string{
-			IndexUserName: func(app string, obj client.Object) []string {
-				return []string{indexKey(app, model.Fold(kind.UserOf(obj).UserName))}
-			},
-			IndexExternalID: func(app string, obj client.Object) []string {
-				if id := kind.UserOf(obj).ExternalID; id != "" {
-					return []string{indexKey(app, id)}
-				}
-				return nil
-			},
-			IndexApplication: func(app string, _ client.Object) []string { return []string{app} },
-		}
-		for name, values := range indexes {
-			extract := func(obj client.Object) []string {
-				app := obj.GetLabels()[v1.ApplicationLabel]
-				if app == "" {
-					return nil
-				}
-				return values(app, obj)
-			}
+		for name, extract := range indexers(kind) {
 			if err := indexer.IndexField(ctx, kind.NewObject(), name, extract); err != nil {
 				return fmt.Errorf("index %s by %s: %w", kind.Kind, name, err)
 			}
 		}
 	}
 	return nil
+}
+
+// indexers are the field indexes of one kind, by name.
+func indexers(kind *model.KindSpec) map[string]client.IndexerFunc {
+	values := map[string]func(app string, obj client.Object) []string{
+		IndexUserName: func(app string, obj client.Object) []string {
+			return []string{indexKey(app, model.Fold(kind.UserOf(obj).UserName))}
+		},
+		IndexExternalID: func(app string, obj client.Object) []string {
+			if id := kind.UserOf(obj).ExternalID; id != "" {
+				return []string{indexKey(app, id)}
+			}
+			return nil
+		},
+		IndexApplication: func(app string, _ client.Object) []string { return []string{app} },
+	}
+	out := make(map[string]client.IndexerFunc, len(values))
+	for name, value := range values {
+		out[name] = func(obj client.Object) []string {
+			app := obj.GetLabels()[v1.ApplicationLabel]
+			if app == "" {
+				return nil
+			}
+			return value(app, obj)
+		}
+	}
+	return out
 }
 
 func toRecord(kind *model.KindSpec, obj client.Object) Record {

@@ -45,9 +45,11 @@ limitations under the License.
 // finished or undone in the background as soon as the API server answers (bounded by ResolveFor and
 // MaxPending), so no userName stays blocked once the API server is back.
 //
-// Read-your-writes. A write returns only once the informer cache holds it (bounded by CacheWait), so a
-// GET or filter that follows on the same replica sees it. A GET by an id the cache does not hold waits up
-// to MissWait for the cache (another replica may have just created it) before answering 404.
+// Read-your-writes. A read on the replica that made a create or an update waits until the informer cache
+// shows it (bounded by CacheWait), when the read could see it: a GET of its id, a filter on its userName
+// or externalId (before or after the write), a list or count of its application. A rename or a delete
+// returns only once the cache shows it. A GET by an id the cache does not hold waits up to MissWait for
+// the cache (another replica may have just created it) before answering 404.
 package store
 
 import (
@@ -180,6 +182,7 @@ func (s *Store) Get(ctx context.Context, app App, id string) (Record, error) {
 // get returns the current object of a record from the cache (not a copy: read only), waiting up to
 // MissWait when the cache does not hold it.
 func (s *Store) get(ctx context.Context, app App, id string) (client.Object, error) {
+	s.awaitSeen(ctx, app, ofRecord(id))
 	found := s.byID(app, id)
 	if found == nil {
 		s.awaitIndex(ctx, s.opts.MissWait, func() bool { found = s.byID(app, id); return found != nil })
@@ -243,10 +246,13 @@ func (s *Store) List(ctx context.Context, app App, q filter.Query) ([]Record, er
 	switch q.Index {
 	case filter.ByUserName:
 		sel = client.MatchingFields{IndexUserName: indexKey(app.Name, q.Key)}
+		s.awaitSeen(ctx, app, withLookup(lookupKey(lookupUserName, q.Key)))
 	case filter.ByExternalID:
 		sel = client.MatchingFields{IndexExternalID: indexKey(app.Name, q.Key)}
+		s.awaitSeen(ctx, app, withLookup(lookupKey(lookupExternalID, q.Key)))
 	default:
 		sel = client.MatchingFields{IndexApplication: app.Name}
+		s.awaitSeen(ctx, app, anyWrite)
 	}
 	list := app.Kind.NewList()
 	// The cache's objects are only read here and converted at once, so the deep copy is saved.
@@ -277,6 +283,7 @@ func (s *Store) List(ctx context.Context, app App, q filter.Query) ([]Record, er
 
 // Count returns how many records the application has in the cache.
 func (s *Store) Count(ctx context.Context, app App) (int, error) {
+	s.awaitSeen(ctx, app, anyWrite)
 	list := app.Kind.NewList()
 	err := s.cache.List(ctx, list, client.InNamespace(app.Namespace),
 		client.MatchingFields{IndexApplication: app.Name}, client.UnsafeDisableDeepCopy)
@@ -310,7 +317,7 @@ func (s *Store) Create(ctx context.Context, app App, u model.User) (Record, erro
 	if err != nil {
 		return Record{}, err
 	}
-	s.waitCached(ctx, app, obj)
+	s.noteUnseen(app, obj, userLookups(u))
 	return toRecord(app.Kind, obj), nil
 }
 
@@ -408,14 +415,18 @@ func (s *Store) Update(ctx context.Context, app App, id string, mutate func(mode
 			return toRecord(app.Kind, obj), nil
 		}
 		var written client.Object
-		if model.Fold(next.UserName) != model.Fold(cur.UserName) {
+		renaming := model.Fold(next.UserName) != model.Fold(cur.UserName)
+		if renaming {
 			written, err = s.rename(ctx, work, app, obj, next)
 		} else {
 			written, err = s.write(ctx, work, app, obj, next)
 		}
 		switch {
+		case err == nil && renaming:
+			s.waitCached(ctx, app, written) // Two objects change; readers pick by what the cache shows.
+			return toRecord(app.Kind, written), nil
 		case err == nil:
-			s.waitCached(ctx, app, written)
+			s.noteUnseen(app, written, userLookups(cur, next))
 			return toRecord(app.Kind, written), nil
 		case (apierrors.IsConflict(err) || apierrors.IsNotFound(err)) && attempt < s.opts.MaxConflictRetries:
 			// Changed or renamed meanwhile: settle re-reads it and follows a rename.
@@ -493,6 +504,7 @@ func (s *Store) Delete(ctx context.Context, app App, id string) error {
 		case !ambiguous(err) || !s.gone(ctx, app, obj.GetName(), uid):
 			return wrapWrite("delete", obj, err)
 		}
+		s.ids.unseen.forget(app, id)
 		s.waitGone(ctx, app, obj)
 		return nil
 	}

@@ -29,19 +29,7 @@ import (
 // reads after the write see it: the informer updates its store (which the filter reads) before it tells
 // the id index. It gives up silently after CacheWait: the write did happen.
 func (s *Store) waitCached(ctx context.Context, app App, written client.Object) {
-	want, numeric := parseRV(written.GetResourceVersion())
-	s.awaitIndex(ctx, s.opts.CacheWait, func() bool {
-		for _, obj := range s.ids.lookup(app.Namespace, app.Name, idOf(written)) {
-			if obj.GetName() != written.GetName() {
-				continue
-			}
-			if have, ok := parseRV(obj.GetResourceVersion()); ok && numeric {
-				return have >= want
-			}
-			return obj.GetResourceVersion() == written.GetResourceVersion()
-		}
-		return false
-	})
+	s.awaitIndex(ctx, s.opts.CacheWait, func() bool { return shows(s.ids.lookup(app.Namespace, app.Name, idOf(written)), written) })
 }
 
 // waitGone waits until the id index no longer holds a deleted object.
