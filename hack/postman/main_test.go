@@ -31,7 +31,7 @@ func TestPrepareCollection(t *testing.T) {
 	req := func(name, path string) map[string]any {
 		return map[string]any{"name": name, "request": map[string]any{"url": map[string]any{"raw": "{{Protocol}}://{{Server}}/{{Api}}/" + path}}}
 	}
-	coll := map[string]any{"item": []any{
+	coll := map[string]any{"info": map[string]any{"_postman_id": "v1"}, "item": []any{
 		map[string]any{"name": "Get Token", "item": []any{req("Get Token", "Token")}},
 		map[string]any{"name": "Group tests", "item": []any{req("Get group by id", "Groups/1"), req("Get group by id", "Groups/1?x=/Token")}},
 		req("Get all users", "Users"),
@@ -40,9 +40,12 @@ func TestPrepareCollection(t *testing.T) {
 	if err := os.WriteFile(in, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := prepareCollection(in, filepath.Join(dir, "out.json"))
+	out, version, err := prepareCollection(in, filepath.Join(dir, "out.json"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if version != "v1" {
+		t.Errorf("version = %q, want the collection's _postman_id", version)
 	}
 	var got struct {
 		Item []struct {
@@ -69,19 +72,28 @@ func TestPrepareCollection(t *testing.T) {
 func TestJudge(t *testing.T) {
 	saved := expectedFailures
 	t.Cleanup(func() { expectedFailures = saved })
-	expectedFailures = []expectedFailure{{Key: "A :: fails", Reason: "why"}, {Key: "B :: fails", Reason: "why"}}
+	expectedFailures = []expectedFailure{{Key: "A :: fails", Reason: "why"}, {Key: "B :: fails", Reason: "why"},
+		{Key: "D :: fails", Reason: "why", OnlyIn: "older"}}
+	a, b := result{key: "A :: fails", failed: true}, result{key: "B :: fails", failed: true}
+	dFails, dPasses := result{key: "D :: fails", failed: true}, result{key: "D :: fails"}
 	tests := map[string]struct {
+		version string
 		results []result
 		ok      bool
 	}{
-		"only expected failures":      {[]result{{key: "A :: fails", failed: true}, {key: "B :: fails", failed: true}, {key: "C :: ok"}}, true},
-		"an unexpected failure":       {[]result{{key: "A :: fails", failed: true}, {key: "B :: fails", failed: true}, {key: "C :: ok", failed: true}}, false},
-		"an expected one passes":      {[]result{{key: "A :: fails", failed: true}, {key: "B :: fails"}}, false},
-		"an expected one did not run": {[]result{{key: "A :: fails", failed: true}}, false},
+		"only expected failures":               {"newer", []result{a, b, {key: "C :: ok"}}, true},
+		"an unexpected failure":                {"newer", []result{a, b, {key: "C :: ok", failed: true}}, false},
+		"an expected one passes":               {"newer", []result{a, {key: "B :: fails"}}, false},
+		"an expected one did not run":          {"newer", []result{a}, false},
+		"the older version":                    {"older", []result{a, b, dFails}, true},
+		"the older version's failure passes":   {"older", []result{a, b, dPasses}, false},
+		"the older version's request missing":  {"older", []result{a, b}, false},
+		"the same request passes in the newer": {"newer", []result{a, b, dPasses}, true},
+		"the same request fails in the newer":  {"newer", []result{a, b, dFails}, false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := judge(tc.results, len(tc.results)); got != tc.ok {
+			if got := judge(tc.results, len(tc.results), tc.version); got != tc.ok {
 				t.Fatalf("judge = %v, want %v", got, tc.ok)
 			}
 		})
