@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -35,6 +36,9 @@ type result struct {
 	errors    int64
 	elapsed   time.Duration
 	latencies []time.Duration
+	// cpu is this process's CPU time during the phase: the load generator's, and the endpoint's in its
+	// phases. The API server's and etcd's are not in it.
+	cpu time.Duration
 }
 
 func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
@@ -42,7 +46,7 @@ func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
 // plus adds another round of the same phase.
 func (r result) plus(round result) result {
 	return result{name: round.name, ops: r.ops + round.ops, errors: r.errors + round.errors,
-		elapsed: r.elapsed + round.elapsed, latencies: append(r.latencies, round.latencies...)}
+		elapsed: r.elapsed + round.elapsed, latencies: append(r.latencies, round.latencies...), cpu: r.cpu + round.cpu}
 }
 
 // phase is one side of a comparison: n operations, op(0) to op(n-1), sent by c clients.
@@ -88,8 +92,17 @@ func (r result) pct(p float64) time.Duration {
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("%-44s %7d ops %8.0f /s   p50 %7.2f ms   p99 %7.2f ms   errors %d", r.name, r.ops, r.rate(),
-		ms(r.pct(0.50)), ms(r.pct(0.99)), r.errors)
+	return fmt.Sprintf("%-44s %7d ops %8.0f /s   p50 %7.2f ms   p99 %7.2f ms   cpu/op %5.0f µs   errors %d", r.name, r.ops, r.rate(),
+		ms(r.pct(0.50)), ms(r.pct(0.99)), float64(r.cpu.Microseconds())/float64(max(r.ops, 1)), r.errors)
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -104,7 +117,7 @@ func run(name string, n, c int, op func(i int) error) result {
 		wg     sync.WaitGroup
 		firstE atomic.Value
 	)
-	start := time.Now()
+	start, cpuStart := time.Now(), processCPU()
 	for range c {
 		wg.Go(func() {
 			local := make([]time.Duration, 0, n/c+1)
@@ -126,7 +139,7 @@ func run(name string, n, c int, op func(i int) error) result {
 		})
 	}
 	wg.Wait()
-	r := result{name: name, ops: n, errors: errs.Load(), elapsed: time.Since(start), latencies: all}
+	r := result{name: name, ops: n, errors: errs.Load(), elapsed: time.Since(start), latencies: all, cpu: processCPU() - cpuStart}
 	slices.Sort(r.latencies)
 	if e := firstE.Load(); e != nil {
 		fmt.Printf("  %s: first error: %v\n", name, e)
