@@ -98,9 +98,10 @@ func notBefore[T any](t *testing.T, answer <-chan T) {
 	}
 }
 
-func (l *lagging) create(t *testing.T, userName, externalID string) Record {
+// create makes the record every case reads: anna@bank.dk, externalId ext-anna.
+func (l *lagging) create(t *testing.T) Record {
 	t.Helper()
-	rec, err := l.Create(t.Context(), l.app, model.User{UserName: userName, ExternalID: externalID, DisplayName: "before", Active: true})
+	rec, err := l.Create(t.Context(), l.app, model.User{UserName: "anna@bank.dk", ExternalID: "ext-anna", DisplayName: "before", Active: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestReadsWaitForTheirOwnUnseenWrites(t *testing.T) {
 
 	t.Run("a created record, by id", func(t *testing.T) {
 		l := newLagging(t)
-		rec := l.create(t, "anna@bank.dk", "ext-anna")
+		rec := l.create(t)
 		answer := read(func(ctx context.Context) (Record, error) { return l.Get(ctx, l.app, rec.ID) })
 		notBefore(t, answer)
 		l.show(t, rec.ID)
@@ -136,7 +137,7 @@ func TestReadsWaitForTheirOwnUnseenWrites(t *testing.T) {
 	} {
 		t.Run("a created record, "+name, func(t *testing.T) {
 			l := newLagging(t)
-			rec := l.create(t, "anna@bank.dk", "ext-anna")
+			rec := l.create(t)
 			answer := read(l.list(q))
 			notBefore(t, answer)
 			l.show(t, rec.ID)
@@ -147,7 +148,7 @@ func TestReadsWaitForTheirOwnUnseenWrites(t *testing.T) {
 	}
 	t.Run("a created record, counted", func(t *testing.T) {
 		l := newLagging(t)
-		rec := l.create(t, "anna@bank.dk", "ext-anna")
+		rec := l.create(t)
 		answer := read(func(ctx context.Context) (int, error) { return l.Count(ctx, l.app) })
 		notBefore(t, answer)
 		l.show(t, rec.ID)
@@ -158,7 +159,7 @@ func TestReadsWaitForTheirOwnUnseenWrites(t *testing.T) {
 
 	t.Run("an updated record, by id and by its old externalId", func(t *testing.T) {
 		l := newLagging(t)
-		rec := l.create(t, "anna@bank.dk", "ext-anna")
+		rec := l.create(t)
 		l.show(t, rec.ID)
 		_, err := l.Update(t.Context(), l.app, rec.ID, func(u model.User) (model.User, error) {
 			u.DisplayName, u.ExternalID = "after", "ext-anna-2"
@@ -183,7 +184,7 @@ func TestReadsWaitForTheirOwnUnseenWrites(t *testing.T) {
 	// Entra's create cycle: the match lookup for the next user must not wait for the creates in flight.
 	t.Run("other userNames and externalIds do not wait", func(t *testing.T) {
 		l := newLagging(t)
-		l.create(t, "anna@bank.dk", "ext-anna")
+		l.create(t)
 		for _, q := range []filter.Query{byUserName("bo@bank.dk"), byExternalID("ext-bo")} {
 			// Bounded, so that a read that waits ends here and fails rather than hangs.
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -198,7 +199,7 @@ func TestReadsWaitForTheirOwnUnseenWrites(t *testing.T) {
 
 	t.Run("a write not shown within CacheWait is not waited for", func(t *testing.T) {
 		l := newLagging(t)
-		rec := l.create(t, "anna@bank.dk", "ext-anna")
+		rec := l.create(t)
 		now := time.Now()
 		l.now = func() time.Time { return now.Add(2 * time.Hour) }
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
