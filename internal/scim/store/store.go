@@ -47,7 +47,7 @@ limitations under the License.
 //
 // Read-your-writes. A read on the replica that made a create or an update waits until the informer cache
 // shows it (bounded by CacheWait), when the read could see it: a GET of its id, a filter on its userName
-// or externalId (before or after the write), a list or count of its application. A rename or a delete
+// or externalId (before or after the write), a list of its application. A rename or a delete
 // returns only once the cache shows it. A GET by an id the cache does not hold waits up to MissWait for
 // the cache (another replica may have just created it) before answering 404.
 package store
@@ -281,9 +281,9 @@ func (s *Store) List(ctx context.Context, app App, q filter.Query) ([]Record, er
 	return out, nil
 }
 
-// Count returns how many records the application has in the cache.
+// Count returns how many records the application has in the cache, as it is: a metric's reading, which
+// waits for no write in flight.
 func (s *Store) Count(ctx context.Context, app App) (int, error) {
-	s.awaitSeen(ctx, app, anyWrite)
 	list := app.Kind.NewList()
 	err := s.cache.List(ctx, list, client.InNamespace(app.Namespace),
 		client.MatchingFields{IndexApplication: app.Name}, client.UnsafeDisableDeepCopy)

@@ -83,7 +83,7 @@ func userLookups(users ...model.User) []string {
 // already shows it: the informer may deliver a write before the writer has read its answer. The check
 // runs under mu, which the index's put takes (in shown) only after storing the object, so every write is
 // either found here or dropped there.
-func (x *idIndex) note(app App, obj client.Object, lookups []string, until time.Time) {
+func (x *idIndex) note(app App, obj client.Object, lookups []string, now time.Time, wait time.Duration) {
 	w := &x.unseen
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -94,8 +94,11 @@ func (x *idIndex) note(app App, obj client.Object, lookups []string, until time.
 		w.byApp = map[string][]unseenWrite{}
 	}
 	key := appKey(app.Namespace, app.Name)
+	// Writes past their time go here too, so that while an informer is stuck an application that nobody
+	// reads holds no more than one wait's worth of them.
+	w.drop(key, func(u unseenWrite) bool { return now.After(u.until) })
 	w.byApp[key] = append(w.byApp[key], unseenWrite{id: idOf(obj), name: obj.GetName(),
-		version: obj.GetResourceVersion(), lookups: lookups, until: until})
+		version: obj.GetResourceVersion(), lookups: lookups, until: now.Add(wait)})
 	w.count.Add(1)
 }
 
@@ -181,7 +184,7 @@ func anyWrite(unseenWrite) bool { return true }
 
 // noteUnseen records a write for the reads that could see it; see unseenWrites.
 func (s *Store) noteUnseen(app App, written client.Object, lookups []string) {
-	s.ids.note(app, written, lookups, s.now().Add(s.opts.CacheWait))
+	s.ids.note(app, written, lookups, s.now(), s.opts.CacheWait)
 }
 
 // awaitSeen waits until the informer shows every write of this replica to an application that match

@@ -18,6 +18,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -146,14 +147,16 @@ func TestReadsWaitForTheirOwnUnseenWrites(t *testing.T) {
 			}
 		})
 	}
-	t.Run("a created record, counted", func(t *testing.T) {
+	// A metric's reading waits for nothing: a scrape must not hang on a stuck informer.
+	t.Run("a count does not wait", func(t *testing.T) {
 		l := newLagging(t)
 		rec := l.create(t)
-		answer := read(func(ctx context.Context) (int, error) { return l.Count(ctx, l.app) })
-		notBefore(t, answer)
+		if got, err := l.Count(t.Context(), l.app); err != nil || got != 0 {
+			t.Fatalf("counted %d %v before the informer showed the record", got, err)
+		}
 		l.show(t, rec.ID)
-		if got := <-answer; got != 1 {
-			t.Fatalf("counted %d", got)
+		if got, err := l.Count(t.Context(), l.app); err != nil || got != 1 {
+			t.Fatalf("counted %d %v after", got, err)
 		}
 	})
 
@@ -222,10 +225,27 @@ func TestWriteShownBeforeItIsNoted(t *testing.T) {
 	for shown, unseen := range map[string]bool{"41": true, "42": false, "43": false} {
 		var x idIndex
 		x.put(obj(shown))
-		x.note(app, obj("42"), nil, time.Now().Add(time.Minute))
+		x.note(app, obj("42"), nil, time.Now(), time.Minute)
 		if got := x.unseen.any(app, time.Now(), anyWrite); got != unseen {
 			t.Errorf("write at 42 noted while the index shows %s: unseen = %v, want %v", shown, got, unseen)
 		}
+	}
+}
+
+// TestUnseenWritesAreBounded checks that writes the informer never shows do not pile up: a note drops
+// its application's writes that are past their time.
+func TestUnseenWritesAreBounded(t *testing.T) {
+	app := App{Namespace: "bank", Name: "advisors", Kind: model.AdvisorKind}
+	var x idIndex
+	start := time.Now()
+	for i := range 100 {
+		obj := &v1.Advisor{ObjectMeta: metav1.ObjectMeta{Namespace: "bank", Name: fmt.Sprintf("u-%d", i), ResourceVersion: "1",
+			Labels: map[string]string{v1.ApplicationLabel: "advisors", v1.RecordIDLabel: fmt.Sprintf("id-%d", i)}}}
+		x.note(app, obj, nil, start.Add(time.Duration(i)*time.Second), 10*time.Second)
+	}
+	// Notes at 0..99 s, each waited for 10 s: at the last note, those of 89..99 s are left.
+	if got := x.unseen.count.Load(); got != 11 {
+		t.Fatalf("%d writes held, want the 11 of the last wait", got)
 	}
 }
 
@@ -258,7 +278,7 @@ func TestUnseenWrites(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var x idIndex
 			w := &x.unseen
-			x.note(app, written("u-1", "42"), userLookups(model.User{UserName: "Anna@bank.dk"}), now.Add(time.Minute))
+			x.note(app, written("u-1", "42"), userLookups(model.User{UserName: "Anna@bank.dk"}), now, time.Minute)
 			tc.then(w)
 			if got := w.any(app, now, ofRecord("id-u-1")); got != tc.unseen {
 				t.Errorf("unseen = %v, want %v", got, tc.unseen)
