@@ -103,11 +103,10 @@ func (x *idIndex) note(app App, obj client.Object, lookups []string, now time.Ti
 }
 
 // shown drops the writes that a shown object of an application (added or updated in the informer) is, or
-// supersedes. The id index calls it for every object it stores, before it wakes its waiters.
+// supersedes. The id index calls it for every object it stores, before it wakes its waiters. It always
+// takes the lock: skipping it when count reads zero would race a note that has looked at the index but
+// not yet counted its write, and that write would then be waited for until its time ran out.
 func (w *unseenWrites) shown(obj client.Object) {
-	if w.count.Load() == 0 {
-		return
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.drop(appKey(obj.GetNamespace(), obj.GetLabels()[v1.ApplicationLabel]), func(u unseenWrite) bool {
