@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -39,6 +40,9 @@ type result struct {
 	// cpu is this process's CPU time during the phase: the load generator's, and the endpoint's in its
 	// phases. The API server's and etcd's are not in it.
 	cpu time.Duration
+	// allocated is what this process allocated on the heap during the phase, which its garbage collector
+	// then costs.
+	allocated uint64
 }
 
 func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
@@ -46,7 +50,8 @@ func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
 // plus adds another round of the same phase.
 func (r result) plus(round result) result {
 	return result{name: round.name, ops: r.ops + round.ops, errors: r.errors + round.errors,
-		elapsed: r.elapsed + round.elapsed, latencies: append(r.latencies, round.latencies...), cpu: r.cpu + round.cpu}
+		elapsed: r.elapsed + round.elapsed, latencies: append(r.latencies, round.latencies...), cpu: r.cpu + round.cpu,
+		allocated: r.allocated + round.allocated}
 }
 
 // phase is one side of a comparison: n operations, op(0) to op(n-1), sent by c clients.
@@ -92,8 +97,10 @@ func (r result) pct(p float64) time.Duration {
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("%-44s %7d ops %8.0f /s   p50 %7.2f ms   p99 %7.2f ms   cpu/op %5.0f µs   errors %d", r.name, r.ops, r.rate(),
-		ms(r.pct(0.50)), ms(r.pct(0.99)), float64(r.cpu.Microseconds())/float64(max(r.ops, 1)), r.errors)
+	ops := float64(max(r.ops, 1))
+	return fmt.Sprintf("%-44s %7d ops %8.0f /s   p50 %7.2f ms   p99 %7.2f ms   cpu/op %5.0f µs   alloc/op %4.0f KB   errors %d",
+		r.name, r.ops, r.rate(), ms(r.pct(0.50)), ms(r.pct(0.99)), float64(r.cpu.Microseconds())/ops,
+		float64(r.allocated)/1024/ops, r.errors)
 }
 
 // processCPU is the CPU time this process has used, user and system.
@@ -103,6 +110,13 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// heapAllocated is what this process has allocated on the heap so far.
+func heapAllocated() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -117,7 +131,7 @@ func run(name string, n, c int, op func(i int) error) result {
 		wg     sync.WaitGroup
 		firstE atomic.Value
 	)
-	start, cpuStart := time.Now(), processCPU()
+	start, cpuStart, allocStart := time.Now(), processCPU(), heapAllocated()
 	for range c {
 		wg.Go(func() {
 			local := make([]time.Duration, 0, n/c+1)
@@ -139,7 +153,8 @@ func run(name string, n, c int, op func(i int) error) result {
 		})
 	}
 	wg.Wait()
-	r := result{name: name, ops: n, errors: errs.Load(), elapsed: time.Since(start), latencies: all, cpu: processCPU() - cpuStart}
+	r := result{name: name, ops: n, errors: errs.Load(), elapsed: time.Since(start), latencies: all, cpu: processCPU() - cpuStart,
+		allocated: heapAllocated() - allocStart}
 	slices.Sort(r.latencies)
 	if e := firstE.Load(); e != nil {
 		fmt.Printf("  %s: first error: %v\n", name, e)
