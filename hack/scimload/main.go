@@ -68,7 +68,7 @@ import (
 type settings struct {
 	n, c, rc, reads int
 	rounds          int
-	memory          string
+	memory          []int // Record counts of the memory step, growing; none skips it.
 	startup         int
 	cpuprofile      string
 	// controlPlaneCPUs are where etcd and kube-apiserver run; empty shares every CPU.
@@ -82,7 +82,7 @@ func main() {
 	flag.IntVar(&set.rc, "read-concurrency", 64, "Concurrent clients for reads.")
 	flag.IntVar(&set.reads, "reads", 20000, "Requests per read phase.")
 	flag.IntVar(&set.rounds, "rounds", 4, "Rounds that the phases compared with each other take turns in.")
-	flag.StringVar(&set.memory, "memory", "10000", "Comma-separated record counts for the memory measurement; empty skips it.")
+	memory := flag.String("memory", "10000", "Comma-separated record counts for the memory measurement, growing; empty skips it.")
 	flag.StringVar(&set.cpuprofile, "cpuprofile", "",
 		"Write a CPU profile of each round of each SCIM endpoint phase to <this prefix>-<phase>_round_<k>.pprof (go tool pprof).")
 	flag.IntVar(&set.startup, "startup", 0, "Records a new replica starts with, for the start-to-ready measurement; 0 skips it.")
@@ -96,10 +96,16 @@ func main() {
 		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
 	}
 	if *onlyStartup {
-		set.n, set.memory = 0, ""
+		set.n, *memory = 0, ""
 	}
 	var err error
-	if set.controlPlaneCPUs, err = parseCPUs(*controlPlaneCPUs); err != nil {
+	if set.memory, err = parseNumbers("-memory", *memory); err == nil && !slices.IsSorted(set.memory) {
+		err = fmt.Errorf("-memory: the record counts must grow")
+	}
+	if err == nil {
+		set.controlPlaneCPUs, err = parseNumbers("-control-plane-cpus", *controlPlaneCPUs)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "scimload:", err)
 		os.Exit(2)
 	}
@@ -243,7 +249,7 @@ func bench(set settings) error {
 	fmt.Printf("Patches:     endpoint %.0f users/s vs (a) %.0f records/s = %.2fx (target >= 0.8x); (b) %.0f users/s (2 PATCHes or merge patches each)\n",
 		ourPatch.rate(), rawPatchA.rate(), ourPatch.rate()/rawPatchA.rate(), memPatch.rate())
 
-	if set.memory != "" {
+	if len(set.memory) > 0 {
 		if err := measureMemory(ctx, cluster, mgr, set.memory); err != nil {
 			return err
 		}
@@ -332,20 +338,20 @@ func advisor(ns, app string, i int) *v1.Advisor {
 	}
 }
 
-// parseCPUs reads a comma-separated list of CPU numbers; empty is none.
-func parseCPUs(list string) ([]int, error) {
-	var cpus []int
+// parseNumbers reads a flag's comma-separated list of whole numbers (CPUs, record counts); empty is none.
+func parseNumbers(name, list string) ([]int, error) {
+	var numbers []int
 	for field := range strings.SplitSeq(list, ",") {
 		if field = strings.TrimSpace(field); field == "" {
 			continue
 		}
-		cpu, err := strconv.Atoi(field)
-		if err != nil || cpu < 0 {
-			return nil, fmt.Errorf("-control-plane-cpus: %q is not a CPU number", field)
+		n, err := strconv.Atoi(field)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%s: %q is not a whole number", name, field)
 		}
-		cpus = append(cpus, cpu)
+		numbers = append(numbers, n)
 	}
-	return cpus, nil
+	return numbers, nil
 }
 
 func waitFor(f func() error) error {
@@ -361,17 +367,16 @@ func waitFor(f func() error) error {
 
 // measureMemory creates records (straight through the API server, as the endpoint would have) and
 // measures how much the manager's heap grows per record once its informer cache and indexes hold them.
-func measureMemory(ctx context.Context, cluster *localcluster.Cluster, mgr manager.Manager, sizes string) error {
+func measureMemory(ctx context.Context, cluster *localcluster.Cluster, mgr manager.Manager, sizes []int) error {
 	if err := ensureNamespace(ctx, cluster.Client, "bench-mem"); err != nil {
 		return err
 	}
 	base := heap()
 	created := 0
 	fmt.Println("\nRecords   heap growth   per record   (Go heap in use after GC; informer cache + field indexes)")
-	for s := range strings.SplitSeq(sizes, ",") {
-		size, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || size <= created {
-			return fmt.Errorf("bad -memory size %q: sizes must grow", s)
+	for _, size := range sizes {
+		if size == created {
+			continue
 		}
 		start := created
 		r := run(fmt.Sprintf("create %d records", size-start), size-start, 32, func(i int) error {
@@ -381,7 +386,7 @@ func measureMemory(ctx context.Context, cluster *localcluster.Cluster, mgr manag
 			return fmt.Errorf("%d creates failed", r.errors)
 		}
 		created = size
-		err = waitFor(func() error {
+		err := waitFor(func() error {
 			list := &v1.AdvisorList{}
 			if err := mgr.GetCache().List(ctx, list, client.InNamespace("bench-mem"),
 				client.MatchingFields{store.IndexApplication: "mem"}, client.UnsafeDisableDeepCopy); err != nil {
