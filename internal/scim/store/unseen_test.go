@@ -49,8 +49,10 @@ func newLagging(t *testing.T) *lagging {
 		cached = cached.WithIndex(model.AdvisorKind.NewObject(), name, extract)
 	}
 	api := fake.NewClientBuilder().WithScheme(sch).Build()
-	// Waits far longer than any test: a read that waits for what is never shown hangs the test.
-	s := New(cached.Build(), api, api, Options{CacheWait: time.Hour, MissWait: time.Hour})
+	// CacheWait is far longer than any test: a read that waits for what is never shown hangs the test.
+	// MissWait (for records another replica created) is all but off, so that a GET by id can only wait
+	// for this replica's unseen writes.
+	s := New(cached.Build(), api, api, Options{CacheWait: time.Hour, MissWait: time.Nanosecond})
 	return &lagging{Store: s, app: App{Namespace: "bank", Name: "advisors", Kind: model.AdvisorKind}, cache: s.cache.(client.Client)}
 }
 
