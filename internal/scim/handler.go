@@ -44,16 +44,27 @@ type userHandler struct {
 
 var _ scim.ResourceHandler = userHandler{}
 
+// Create is elimity's create entry point. The server answers POST /Users itself (see serveWrite), so this
+// only keeps userHandler a complete elimity ResourceHandler.
 func (h userHandler) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
 	u, err := model.FromAttributes(h.kind, attrs)
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	rec, err := h.store.Create(r.Context(), appFrom(r.Context()), u)
+	rec, err := h.create(r, appFrom(r.Context()), u)
 	if err != nil {
-		return scim.Resource{}, h.fail(r, "", err)
+		return scim.Resource{}, err
 	}
 	return h.resource(rec), nil
+}
+
+// create stores a new record for u; a store error comes back as the SCIM error to answer.
+func (h userHandler) create(r *http.Request, app store.App, u model.User) (store.Record, error) {
+	rec, err := h.store.Create(r.Context(), app, u)
+	if err != nil {
+		return store.Record{}, h.fail(r, "", err)
+	}
+	return rec, nil
 }
 
 func (h userHandler) Get(r *http.Request, id string) (scim.Resource, error) {
@@ -106,16 +117,27 @@ func (h userHandler) list(r *http.Request, req listRequest) (recordPage, error) 
 	return recordPage{records: recs[start:end], total: len(recs)}, nil
 }
 
+// Replace is elimity's replace entry point. The server answers PUT /Users/{id} itself (see serveWrite),
+// so this only keeps userHandler a complete elimity ResourceHandler.
 func (h userHandler) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
 	u, err := model.FromAttributes(h.kind, attrs)
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	rec, err := h.store.Update(r.Context(), appFrom(r.Context()), id, func(model.User) (model.User, error) { return u, nil })
+	rec, err := h.replace(r, appFrom(r.Context()), id, u)
 	if err != nil {
-		return scim.Resource{}, h.fail(r, id, err)
+		return scim.Resource{}, err
 	}
 	return h.resource(rec), nil
+}
+
+// replace makes record id hold u; a store error comes back as the SCIM error to answer.
+func (h userHandler) replace(r *http.Request, app store.App, id string, u model.User) (store.Record, error) {
+	rec, err := h.store.Update(r.Context(), app, id, func(model.User) (model.User, error) { return u, nil })
+	if err != nil {
+		return store.Record{}, h.fail(r, id, err)
+	}
+	return rec, nil
 }
 
 func (h userHandler) Patch(r *http.Request, id string, ops []scim.PatchOperation) (scim.Resource, error) {

@@ -41,10 +41,9 @@ type listRequest struct {
 	startIndex, count int
 }
 
-// The list endpoint is one of the two places the server goes around elimity-com/scim (with serveGet),
-// which would (a) parse every
-// filter with its general parser before the handler runs, while Entra's match lookups take the much
-// cheaper filter.ParseFast, and (b) report the requested count as itemsPerPage, where RFC 7644 §3.4.2
+// The list endpoint is one of the places the server goes around elimity-com/scim (with serveGet and
+// serveWrite), which would (a) parse every filter with its general parser before the handler runs, while
+// Entra's match lookups take the much cheaper filter.ParseFast, and (b) report the requested count as itemsPerPage, where RFC 7644 §3.4.2
 // wants the number returned. serveList keeps elimity's rules for the parameters and the shape of its
 // response: ParseFast accepts only filters the general parser accepts and means the same by them, and
 // errors are elimity's own; resources are rendered as by serveGet (renderUser), and projected when the

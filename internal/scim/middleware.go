@@ -63,7 +63,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveEndpoint is the handler chain of one prefix: metrics and panic recovery, authentication, the body
-// limit, the Entra-specific rewrites, then elimity.
+// limit, then the server's own answers to Entra's frequent requests (list, get, create, replace) or, for
+// the rest, elimity with the Entra-specific rewrites.
 func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *model.KindSpec) {
 	start := time.Now()
 	prefix := kind.Prefix
@@ -99,8 +100,9 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 	defer cancel()
 	ctx = logf.IntoContext(context.WithValue(ctx, appKey, entry.app), log)
 
-	if err := s.limitBody(ctx, r, op, kind); err != nil {
-		writeError(rw, *err)
+	body, berr := s.readBody(r)
+	if berr != nil {
+		writeError(rw, *berr)
 		return
 	}
 	if strings.HasPrefix(rest, "/Groups") {
@@ -119,14 +121,10 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 	if base == "" {
 		base = requestBase(r, prefix)
 	}
-	switch id, err := url.PathUnescape(strings.TrimPrefix(rest, "/Users/")); {
-	case op == opList:
-		s.serveList(rw, r.WithContext(ctx), entry.app, base, proj)
-		return
-	case op == opGet && err == nil && id != ".search":
-		s.serveGet(rw, r.WithContext(ctx), entry.app, base, id, proj)
+	if s.answerBesideElimity(rw, r.WithContext(ctx), op, rest, entry.app, base, body, proj) {
 		return
 	}
+	forElimity(ctx, r, op, kind, body)
 	server, err := s.elimityServer(kind.Kind, base)
 	if err != nil {
 		log.Error(err, "Failed to build the SCIM server")
@@ -150,6 +148,28 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 	if pw != nil {
 		pw.finish()
 	}
+}
+
+// answerBesideElimity answers the requests the server serves itself rather than through elimity: Entra's
+// frequent ones (list, get, create, replace). It reports whether it answered.
+func (s *Server) answerBesideElimity(w http.ResponseWriter, r *http.Request, op, rest string, app store.App, base string,
+	body []byte, proj projection) bool {
+	// The id as elimity reads it from the path, so that every method finds the same record.
+	id, err := url.PathUnescape(strings.TrimPrefix(rest, "/Users/"))
+	byID := err == nil && id != ".search"
+	switch {
+	case op == opList:
+		s.serveList(w, r, app, base, proj)
+	case op == opGet && byID:
+		s.serveGet(w, r, app, base, id, proj)
+	case op == opCreate:
+		s.serveWrite(w, r, app, base, "", body, proj)
+	case op == opReplace && byID:
+		s.serveWrite(w, r, app, base, id, body, proj)
+	default:
+		return false
+	}
+	return true
 }
 
 // elimityServer returns elimity's server for a kind and base URL. Servers are kept per base URL, up to a
@@ -193,39 +213,42 @@ func (s *Server) authenticate(r *http.Request, kind model.Kind) (appEntry, bool)
 	return entry, true
 }
 
-// limitBody reads the body of a write in full, refusing it with 413 past MaxBodyBytes before any parser
-// sees it (elimity reads bodies without a limit, and ignores read errors on POST and PUT). The body is
-// normalised for elimity on the way, and what the kind does not store is counted and logged as ignored.
-func (s *Server) limitBody(ctx context.Context, r *http.Request, op string, kind *model.KindSpec) *scimerrors.ScimError {
+// readBody reads the body of a write in full, refusing it with 413 past MaxBodyBytes before any parser
+// sees it (elimity reads bodies without a limit, and ignores read errors on POST and PUT). A request of
+// any other method gets an empty body, and nil is returned.
+func (s *Server) readBody(r *http.Request) ([]byte, *scimerrors.ScimError) {
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 	default:
 		r.Body = http.NoBody // Nothing else reads a body; do not let one be streamed in.
-		return nil
+		return nil, nil
 	}
 	tooLarge := &scimerrors.ScimError{Status: http.StatusRequestEntityTooLarge,
 		Detail: "The request body is larger than this endpoint accepts."}
 	if r.ContentLength > s.opts.MaxBodyBytes {
-		return tooLarge
+		return nil, tooLarge
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, s.opts.MaxBodyBytes+1))
 	if err != nil {
-		return &scimerrors.ScimError{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeInvalidSyntax,
+		return nil, &scimerrors.ScimError{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeInvalidSyntax,
 			Detail: "The request body could not be read."}
 	}
 	if int64(len(body)) > s.opts.MaxBodyBytes {
-		return tooLarge
+		return nil, tooLarge
 	}
-	var ignored []string
+	return body, nil
+}
+
+// forElimity hands a body to elimity: a PATCH normalised for it (what the kind does not store is counted
+// and logged as ignored), anything else as it came.
+func forElimity(ctx context.Context, r *http.Request, op string, kind *model.KindSpec, body []byte) {
 	if op == opPatch {
+		var ignored []string
 		body, ignored = patch.Normalize(body, kind)
-	} else {
-		body, ignored = patch.NormalizeResource(body, kind)
+		countIgnored(ctx, kind, ignored)
 	}
-	countIgnored(ctx, kind, ignored)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	return nil
 }
 
 // requestBase is the endpoint's URL as the client reached it, for meta.location when the application

@@ -98,7 +98,7 @@ func resourceLocation(base, id string) string {
 	return u.String()
 }
 
-// serveGet answers GET /Users/{id} itself, the second of the two detours around elimity-com/scim (with
+// serveGet answers GET /Users/{id} itself, one of the detours around elimity-com/scim (with serveWrite and
 // serveList): it is Entra's and any reader's most frequent request, and elimity would render the record
 // through a generic map. Status, headers, body and errors are elimity's; the body is projected when the
 // request asks for it (proj, RFC 7644 §3.9), which elimity does not do.

@@ -49,9 +49,11 @@ type Server struct {
 	users  map[model.Kind]elimity.ResourceType
 	// filterSchemas are the kinds' schemas as list filters are validated against them.
 	filterSchemas map[model.Kind]schema.Schema
-	spc           *elimity.ServiceProviderConfig
-	serving       atomic.Bool
-	addr          atomic.Pointer[string]
+	// bodySchemas are the kinds' schemas as POST and PUT bodies are validated against them (bodySchema).
+	bodySchemas map[model.Kind]schema.Schema
+	spc         *elimity.ServiceProviderConfig
+	serving     atomic.Bool
+	addr        atomic.Pointer[string]
 	// servers caches elimity servers by kind and base URL; serverCount bounds it.
 	servers     sync.Map
 	serverCount atomic.Int64
@@ -98,10 +100,12 @@ func New(mgr manager.Manager, opts Options) (*Server, error) {
 		store:         st,
 		users:         map[model.Kind]elimity.ResourceType{},
 		filterSchemas: map[model.Kind]schema.Schema{},
+		bodySchemas:   map[model.Kind]schema.Schema{},
 		spc:           serviceProviderConfig(opts.MaxResults),
 	}
 	for _, kind := range opts.Kinds {
 		s.filterSchemas[kind.Kind] = withCommonAttributes(userSchema(kind))
+		s.bodySchemas[kind.Kind] = bodySchema(kind)
 		s.users[kind.Kind] = elimity.ResourceType{
 			ID:          optional.NewString("User"),
 			Name:        "User",

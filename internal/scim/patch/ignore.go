@@ -216,39 +216,27 @@ func memberString(m map[string]any, name string) (string, bool) {
 	return "", false
 }
 
-// stripResource takes out of a POST or PUT body what the kind does not store. It reports whether it
-// changed anything.
-func stripResource(kind *model.KindSpec, res map[string]any, ignored *[]string) bool {
-	changed := false
+// stripResource takes out of a POST or PUT body what the kind does not store.
+func stripResource(kind *model.KindSpec, res map[string]any, ignored *[]string) {
 	for k, v := range res {
 		lower := strings.ToLower(k)
 		switch {
 		case model.Protected(k) || lower == "externalid":
-			continue
 		case strings.HasPrefix(lower, enterprisePrefix):
 			delete(res, k)
-			*ignored, changed = append(*ignored, model.LabelEnterprise), true
-			continue
+			*ignored = append(*ignored, model.LabelEnterprise)
 		case strings.HasPrefix(lower, "urn:"):
 			delete(res, k)
-			*ignored, changed = append(*ignored, model.LabelExtension), true
-			continue
+			*ignored = append(*ignored, model.LabelExtension)
 		case !kind.Stores(k, ""):
 			delete(res, k)
-			changed = true
 			if v != nil {
 				*ignored = append(*ignored, model.Label(k, ""))
 			}
-			continue
-		}
-		before := len(*ignored)
-		switch lower {
-		case nameAttr:
+		case lower == nameAttr:
 			res[k] = stripComplex(kind, nameAttr, v, ignored)
-		case addressesAttr:
+		case lower == addressesAttr:
 			res[k], _ = stripAddresses(kind, v, ignored)
 		}
-		changed = changed || len(*ignored) > before
 	}
-	return changed
 }

@@ -14,15 +14,17 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package patch applies SCIM PATCH requests to a model.User as pure functions: Normalize (and, for POST
-// and PUT, NormalizeResource) rewrites the request body into the shape elimity-com/scim validates the way
-// Entra needs, and Apply carries out the
-// validated operations, all or nothing.
+// Package patch applies SCIM PATCH requests to a model.User as pure functions: Normalize rewrites the
+// request body into the shape elimity-com/scim validates the way Entra needs, and Apply carries out the
+// validated operations, all or nothing. DecodeResource does Normalize's work for the body of a POST or
+// PUT.
 package patch
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -210,38 +212,34 @@ func keyOf(m map[string]any, name string) string {
 	return name
 }
 
-// NormalizeResource rewrites a POST or PUT body before elimity validates it: a string-valued active
-// becomes a boolean, as in a PATCH, and what the kind does not store is taken out and returned as ignored,
-// by metric label. A body that needs no rewrite is returned unchanged, byte for byte.
+// ErrNotAnObject is DecodeResource's error for a body that is not exactly one JSON object.
+var ErrNotAnObject = errors.New("the body is not one JSON object")
+
+// DecodeResource reads a POST or PUT body into the resource it holds, as elimity-com/scim's schema
+// validates it: numbers stay json.Number, a string-valued active becomes a boolean, as in a PATCH, and what
+// the kind does not store is taken out and returned as ignored, by metric label.
 //
 // For a PUT this means: every stored attribute takes the value the body gives it, and one the body leaves
 // out is cleared (active: back to true), as RFC 7644 §3.5.1 allows; an ignored attribute never changes a
 // stored one, and the response shows exactly what is stored.
-func NormalizeResource(body []byte, kind *model.KindSpec) ([]byte, []string) {
+func DecodeResource(body []byte, kind *model.KindSpec) (map[string]any, []string, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var res map[string]any
-	if err := dec.Decode(&res); err != nil || dec.More() {
-		return body, nil
+	if err := dec.Decode(&res); err != nil {
+		return nil, nil, errors.Join(ErrNotAnObject, err)
 	}
-	changed := false
+	if _, err := dec.Token(); res == nil || err != io.EOF {
+		return nil, nil, ErrNotAnObject
+	}
 	for k, v := range res {
 		if b, ok := activeValue(k, v); ok {
-			res[k], changed = b, true
+			res[k] = b
 		}
 	}
 	var ignored []string
-	if stripResource(kind, res, &ignored) {
-		changed = true
-	}
-	if !changed {
-		return body, nil
-	}
-	data, err := json.Marshal(res)
-	if err != nil {
-		return body, nil
-	}
-	return data, ignored
+	stripResource(kind, res, &ignored)
+	return res, ignored, nil
 }
 
 // activeUserPath is the URN-qualified name of active, lower-cased.

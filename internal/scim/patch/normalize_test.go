@@ -88,31 +88,43 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
-func TestNormalizeResource(t *testing.T) {
+func TestDecodeResource(t *testing.T) {
 	tests := map[string]struct {
 		in   string
-		want string // "" means: unchanged, byte for byte.
+		want string // "" means: not one JSON object, refused.
 	}{
 		"string active":      {in: `{"userName":"a","active":"False"}`, want: `{"userName":"a","active":false}`},
 		"any case":           {in: `{"userName":"a","Active":"TRUE"}`, want: `{"userName":"a","Active":true}`},
-		"boolean active":     {in: `{"userName":"a","active":false}`},
-		"not a boolean":      {in: `{"userName":"a","active":"no"}`},
-		"other strings stay": {in: `{"userName":"True","displayName":"False"}`},
+		"boolean active":     {in: `{"userName":"a","active":false}`, want: `{"userName":"a","active":false}`},
+		"not a boolean":      {in: `{"userName":"a","active":"no"}`, want: `{"userName":"a","active":"no"}`},
+		"other strings stay": {in: `{"userName":"True","displayName":"False"}`, want: `{"userName":"True","displayName":"False"}`},
+		"numbers stay exact": {in: `{"userName":"a","x-count":12345678901234567890}`, want: `{"userName":"a"}`},
+		"blanks around":      {in: " \n{\"userName\":\"a\"}\r\n ", want: `{"userName":"a"}`},
 		"not JSON":           {in: `{"userName":`},
 		"not an object":      {in: `["active"]`},
+		"null":               {in: `null`},
+		"empty":              {in: ``},
+		"two objects":        {in: `{"userName":"a"}{"userName":"b"}`},
+		"trailing brace":     {in: `{"userName":"a"}}`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			got, ignored := NormalizeResource([]byte(tc.in), model.AdvisorKind)
-			g.Expect(ignored).To(BeEmpty())
+			got, _, err := DecodeResource([]byte(tc.in), model.AdvisorKind)
 			if tc.want == "" {
-				g.Expect(string(got)).To(Equal(tc.in))
+				g.Expect(err).To(MatchError(ErrNotAnObject))
+				g.Expect(got).To(BeNil())
 				return
 			}
-			g.Expect(got).To(MatchJSON(tc.want))
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(json.Marshal(got)).To(MatchJSON(tc.want))
 		})
 	}
+	// A number keeps its digits for the schema to judge (elimity's validation needs json.Number).
+	got, _, err := DecodeResource([]byte(`{"userName":1e400}`), model.AdvisorKind)
+	g := NewWithT(t)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(got["userName"]).To(Equal(json.Number("1e400")))
 }
 
 // FuzzNormalize checks that Normalize never panics, returns valid JSON for valid JSON, and is idempotent.
@@ -226,20 +238,22 @@ func TestNormalizeKeepsProtected(t *testing.T) {
 	}
 }
 
-func TestNormalizeResourceIgnores(t *testing.T) {
+func TestDecodeResourceIgnores(t *testing.T) {
 	in := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
 		`"userName":"u","nickName":"n","title":null,"emails":[{"value":"a@b","type":"work"}],"phoneNumbers":[{"value":"1"}],` +
 		`"name":{"formatted":"F","givenName":"G","FamilyName":"L"},` +
 		`"addresses":[{"type":"work","Formatted":"W","streetAddress":"S"},{"type":"home","formatted":"H"}],` +
 		`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"7"},"id":"client","meta":{"resourceType":"User"}}`
 	g := NewWithT(t)
-	got, ignored := NormalizeResource([]byte(in), model.AdvisorKind)
-	g.Expect(got).To(MatchJSON(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
+	got, ignored, err := DecodeResource([]byte(in), model.AdvisorKind)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(json.Marshal(got)).To(MatchJSON(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
 		`"userName":"u","name":{"givenName":"G","FamilyName":"L"},"addresses":[{"type":"work","Formatted":"W"}],"id":"client","meta":{"resourceType":"User"}}`))
 	g.Expect(ignored).To(ConsistOf("nickName", "emails", "phoneNumbers", "name.formatted", "addresses.streetAddress",
 		model.LabelNonWorkAddresses, model.LabelEnterprise))
 
-	got, ignored = NormalizeResource([]byte(`{"userName":"r","name":{"givenName":"G"}}`), model.RoomKind)
-	g.Expect(got).To(MatchJSON(`{"userName":"r"}`))
+	got, ignored, err = DecodeResource([]byte(`{"userName":"r","name":{"givenName":"G"}}`), model.RoomKind)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(json.Marshal(got)).To(MatchJSON(`{"userName":"r"}`))
 	g.Expect(ignored).To(ConsistOf("name"))
 }
