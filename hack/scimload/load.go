@@ -40,6 +40,11 @@ type result struct {
 	// cpu is this process's CPU time during the phase: the load generator's, and the endpoint's in its
 	// phases. The API server's and etcd's are not in it.
 	cpu time.Duration
+	// machineCPU is the CPU time of this process and of its descendants, etcd and kube-apiserver, during
+	// the phase: what the phase cost the machine. On shared CPUs the ratio of two phases' rates can be no
+	// better than the inverse ratio of their machineCPU per operation, and it is steadier than the rates
+	// when the host's speed drifts.
+	machineCPU time.Duration
 	// allocated is what this process allocated on the heap during the phase, which its garbage collector
 	// then costs.
 	allocated uint64
@@ -51,7 +56,7 @@ func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
 func (r result) plus(round result) result {
 	return result{name: round.name, ops: r.ops + round.ops, errors: r.errors + round.errors,
 		elapsed: r.elapsed + round.elapsed, latencies: append(r.latencies, round.latencies...), cpu: r.cpu + round.cpu,
-		allocated: r.allocated + round.allocated}
+		machineCPU: r.machineCPU + round.machineCPU, allocated: r.allocated + round.allocated}
 }
 
 // phase is one side of a comparison: n operations, op(0) to op(n-1), sent by c clients.
@@ -98,9 +103,14 @@ func (r result) pct(p float64) time.Duration {
 
 func (r result) String() string {
 	ops := float64(max(r.ops, 1))
-	return fmt.Sprintf("%-44s %7d ops %8.0f /s   p50 %7.2f ms   p99 %7.2f ms   cpu/op %5.0f µs   alloc/op %4.0f KB   errors %d",
+	return fmt.Sprintf("%-44s %7d ops %8.0f /s   p50 %7.2f ms   p99 %7.2f ms   cpu/op %5.0f µs   machine/op %5.0f µs   alloc/op %4.0f KB   errors %d",
 		r.name, r.ops, r.rate(), ms(r.pct(0.50)), ms(r.pct(0.99)), float64(r.cpu.Microseconds())/ops,
-		float64(r.allocated)/1024/ops, r.errors)
+		r.machinePerOp(), float64(r.allocated)/1024/ops, r.errors)
+}
+
+// machinePerOp is the machine's CPU per operation in µs (machineCPU).
+func (r result) machinePerOp() float64 {
+	return float64(r.machineCPU.Microseconds()) / float64(max(r.ops, 1))
 }
 
 // processCPU is the CPU time this process has used, user and system.
@@ -131,7 +141,9 @@ func run(name string, n, c int, op func(i int) error) result {
 		wg     sync.WaitGroup
 		firstE atomic.Value
 	)
+	machineStart := descendantsCPU() // Reads /proc: outside the timed span.
 	start, cpuStart, allocStart := time.Now(), processCPU(), heapAllocated()
+	machineStart += cpuStart
 	for range c {
 		wg.Go(func() {
 			local := make([]time.Duration, 0, n/c+1)
@@ -153,8 +165,9 @@ func run(name string, n, c int, op func(i int) error) result {
 		})
 	}
 	wg.Wait()
-	r := result{name: name, ops: n, errors: errs.Load(), elapsed: time.Since(start), latencies: all, cpu: processCPU() - cpuStart,
-		allocated: heapAllocated() - allocStart}
+	elapsed, cpu := time.Since(start), processCPU()
+	r := result{name: name, ops: n, errors: errs.Load(), elapsed: elapsed, latencies: all, cpu: cpu - cpuStart,
+		machineCPU: cpu + descendantsCPU() - machineStart, allocated: heapAllocated() - allocStart}
 	slices.Sort(r.latencies)
 	if e := firstE.Load(); e != nil {
 		fmt.Printf("  %s: first error: %v\n", name, e)

@@ -242,12 +242,16 @@ func bench(set settings) error {
 	}
 	fmt.Printf("\nCreate path: endpoint %.0f cycles/s vs (a) %.0f creates/s = %.2fx (target >= 0.9x)\n",
 		ourCreate.rate(), rawA.rate(), ourCreate.rate()/rawA.rate())
+	fmt.Printf("             machine CPU per op: endpoint %.0f µs vs (a) %.0f µs = %.2fx as a rate on shared CPUs\n",
+		ourCreate.machinePerOp(), rawA.machinePerOp(), rawA.machinePerOp()/ourCreate.machinePerOp())
 	fmt.Printf("Filter:      endpoint %.0f/s vs (b) %.0f/s = %.2fx (target >= 0.8x), p99 %.2f ms (target < 5 ms)\n",
 		ourFilter.rate(), memFilter.rate(), ourFilter.rate()/memFilter.rate(), ms(ourFilter.pct(0.99)))
 	fmt.Printf("GET by id:   endpoint %.0f/s vs (b) %.0f/s = %.2fx (target >= 1.0x), p99 %.2f ms (target < 5 ms)\n",
 		ourGet.rate(), memGet.rate(), ourGet.rate()/memGet.rate(), ms(ourGet.pct(0.99)))
 	fmt.Printf("Patches:     endpoint %.0f users/s vs (a) %.0f records/s = %.2fx (target >= 0.8x); (b) %.0f users/s (2 PATCHes or merge patches each)\n",
 		ourPatch.rate(), rawPatchA.rate(), ourPatch.rate()/rawPatchA.rate(), memPatch.rate())
+	fmt.Printf("             machine CPU per op: endpoint %.0f µs vs (a) %.0f µs = %.2fx as a rate on shared CPUs\n",
+		ourPatch.machinePerOp(), rawPatchA.machinePerOp(), rawPatchA.machinePerOp()/ourPatch.machinePerOp())
 
 	if len(set.memory) > 0 {
 		if err := measureMemory(ctx, cluster, mgr, set.memory); err != nil {
