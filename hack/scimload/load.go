@@ -41,9 +41,9 @@ type result struct {
 	// phases. The API server's and etcd's are not in it.
 	cpu time.Duration
 	// machineCPU is the CPU time of this process and of its descendants, etcd and kube-apiserver, during
-	// the phase: what the phase cost the machine. On shared CPUs the ratio of two phases' rates can be no
-	// better than the inverse ratio of their machineCPU per operation, and it is steadier than the rates
-	// when the host's speed drifts.
+	// the phase: what the phase cost the machine, and how much of it the endpoint's process spent. When
+	// every CPU is busy, the ratio of two phases' rates follows the inverse ratio of their machineCPU per
+	// operation.
 	machineCPU time.Duration
 	// allocated is what this process allocated on the heap during the phase, which its garbage collector
 	// then costs.
