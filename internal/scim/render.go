@@ -109,17 +109,21 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, app store.App,
 		writeError(w, checkError(userHandler{kind: app.Kind, store: s.store}.fail(r, id, err), http.MethodGet))
 		return
 	}
-	var body []byte
-	if proj.active() {
-		body, err = renderProjectedUser(app.Kind, rec, base, proj)
-	} else {
-		body, err = json.Marshal(renderUser(app.Kind, rec, base))
-	}
+	body, err := renderBody(app.Kind, rec, base, proj)
 	if err != nil {
 		writeError(w, scimerrors.ScimErrorInternal)
 		return
 	}
 	_, _ = w.Write(body)
+}
+
+// renderBody is a record's resource as the body of the answer to a request for one record: rendered by
+// renderUser, and projected when the request asks for it.
+func renderBody(kind *model.KindSpec, rec store.Record, base string, proj projection) ([]byte, error) {
+	if proj.active() {
+		return renderProjectedUser(kind, rec, base, proj)
+	}
+	return json.Marshal(renderUser(kind, rec, base))
 }
 
 // renderProjectedUser is a record's resource, projected: rendered as by renderUser, then cut down by the

@@ -17,7 +17,6 @@ limitations under the License.
 package scim
 
 import (
-	"encoding/json"
 	"net/http"
 
 	scimerrors "github.com/elimity-com/scim/errors"
@@ -80,12 +79,7 @@ func (s *Server) serveWrite(w http.ResponseWriter, r *http.Request, app store.Ap
 		writeError(w, checkError(err, r.Method))
 		return
 	}
-	var out []byte
-	if proj.active() {
-		out, err = renderProjectedUser(app.Kind, rec, base, proj)
-	} else {
-		out, err = json.Marshal(renderUser(app.Kind, rec, base))
-	}
+	out, err := renderBody(app.Kind, rec, base, proj)
 	if err != nil {
 		writeError(w, scimerrors.ScimErrorInternal)
 		return
