@@ -41,15 +41,15 @@ func bodySchema(kind *model.KindSpec) schema.Schema {
 
 // acceptResource turns the body of a POST or PUT into the User it asks for, by the steps elimity-com/scim
 // takes, with the body decoded once: decoded and normalised (patch.DecodeResource: what the kind does not
-// store is left out and returned as ignored), validated against the kind's body schema, read into a User.
-// A body that is not one JSON object is a 400 invalidSyntax; a value the schema or the record refuses is a
-// 400 invalidValue (or elimity's scimType for it).
-func acceptResource(kind *model.KindSpec, bodySchema schema.Schema, body []byte) (model.User, []string, error) {
+// store is left out and returned as ignored), validated against the kind's body schema (against), read
+// into a User. A body that is not one JSON object is a 400 invalidSyntax; a value the schema or the record
+// refuses is a 400 invalidValue (or elimity's scimType for it).
+func acceptResource(kind *model.KindSpec, against schema.Schema, body []byte) (model.User, []string, error) {
 	res, ignored, err := patch.DecodeResource(body, kind)
 	if err != nil {
 		return model.User{}, nil, scimerrors.ScimErrorInvalidSyntax
 	}
-	attrs, scimErr := bodySchema.Validate(res)
+	attrs, scimErr := against.Validate(res)
 	if scimErr != nil {
 		return model.User{}, ignored, *scimErr
 	}
