@@ -137,15 +137,15 @@ func stripValue(kind *model.KindSpec, path string, value any, ignored *[]string)
 	if strings.HasPrefix(lower, coreUserPrefix) {
 		path = path[len(coreUserPrefix):]
 	}
-	p, err := scimfilter.ParsePath([]byte(path))
-	if err != nil || p.AttributePath.SubAttributeName() != "" || p.SubAttribute != nil {
+	attr, sub, valueFilter, ok := splitPath(path)
+	if !ok || sub != "" {
 		return value, true
 	}
-	switch strings.ToLower(p.AttributePath.AttributeName) {
+	switch strings.ToLower(attr) {
 	case nameAttr:
 		return stripComplex(kind, nameAttr, value, ignored), true
 	case addressesAttr:
-		if p.ValueExpression != nil {
+		if valueFilter != nil {
 			return stripComplex(kind, addressesAttr, value, ignored), true
 		}
 		return stripAddresses(kind, value, ignored)
