@@ -38,39 +38,45 @@ var (
 	enterprisePrefix = strings.ToLower(schema.ExtensionEnterpriseUser().ID)
 )
 
-// ignoredPath reports whether a PATCH operation on path is to be ignored, and the metric label it counts as.
-func ignoredPath(kind *model.KindSpec, path string) (string, bool) {
+// pathParts is a PATCH path split by splitPath, after its core User schema URN, if any, is taken off.
+// ok is false for a path that does not parse, and for an extension's path.
+type pathParts struct {
+	attr, sub   string
+	valueFilter scimfilter.Expression
+	ok          bool
+}
+
+// ignoredPath reports whether a PATCH operation on path is to be ignored, and the metric label it counts
+// as. It returns the path's parts too, so that the path is split only once.
+func ignoredPath(kind *model.KindSpec, path string) (pathParts, string, bool) {
 	lower := strings.ToLower(path)
 	switch {
 	case strings.HasPrefix(lower, coreUserPrefix):
 		path = path[len(coreUserPrefix):]
 	case strings.HasPrefix(lower, enterprisePrefix):
-		return model.LabelEnterprise, true
+		return pathParts{}, model.LabelEnterprise, true
 	case strings.HasPrefix(lower, "urn:"):
-		return model.LabelExtension, true
+		return pathParts{}, model.LabelExtension, true
 	}
-	attr, sub, valueFilter, ok := splitPath(path)
-	if !ok {
-		return "", false
+	var p pathParts
+	p.attr, p.sub, p.valueFilter, p.ok = splitPath(path)
+	switch {
+	case !p.ok || model.Protected(p.attr):
+		return p, "", false
+	case !kind.Stores(p.attr, ""):
+		return p, model.Label(p.attr, p.sub), true
+	case !isComplex(p.attr):
+		return p, "", false // userName.x and the like: malformed, left for an error.
 	}
-	if model.Protected(attr) {
-		return "", false
-	}
-	if !kind.Stores(attr, "") {
-		return model.Label(attr, sub), true
-	}
-	if !isComplex(attr) {
-		return "", false // userName.x and the like: malformed, left for an error.
-	}
-	if valueFilter != nil {
-		if t, ok := typeFilter(valueFilter); ok && !strings.EqualFold(t, model.WorkType) {
-			return model.LabelNonWorkAddresses, true
+	if p.valueFilter != nil {
+		if t, ok := typeFilter(p.valueFilter); ok && !strings.EqualFold(t, model.WorkType) {
+			return p, model.LabelNonWorkAddresses, true
 		}
 	}
-	if sub != "" && !kind.Stores(attr, sub) {
-		return model.Label(attr, sub), true
+	if p.sub != "" && !kind.Stores(p.attr, p.sub) {
+		return p, model.Label(p.attr, p.sub), true
 	}
-	return "", false
+	return p, "", false
 }
 
 // splitPath returns a PATCH path's attribute, sub-attribute and value filter. Entra's paths are mostly a
@@ -129,23 +135,18 @@ func typeFilter(e scimfilter.Expression) (string, bool) {
 	return t, ok
 }
 
-// stripValue takes out of an add or replace value on path what the kind does not store: unknown
-// sub-attributes of name or of an address, and addresses of another type than work. It returns the value
-// to keep and whether anything is left to do.
-func stripValue(kind *model.KindSpec, path string, value any, ignored *[]string) (any, bool) {
-	lower := strings.ToLower(path)
-	if strings.HasPrefix(lower, coreUserPrefix) {
-		path = path[len(coreUserPrefix):]
-	}
-	attr, sub, valueFilter, ok := splitPath(path)
-	if !ok || sub != "" {
+// stripValue takes out of an add or replace value on a path (its parts, p) what the kind does not store:
+// unknown sub-attributes of name or of an address, and addresses of another type than work. It returns the
+// value to keep and whether anything is left to do.
+func stripValue(kind *model.KindSpec, p pathParts, value any, ignored *[]string) (any, bool) {
+	if !p.ok || p.sub != "" {
 		return value, true
 	}
-	switch strings.ToLower(attr) {
+	switch strings.ToLower(p.attr) {
 	case nameAttr:
 		return stripComplex(kind, nameAttr, value, ignored), true
 	case addressesAttr:
-		if valueFilter != nil {
+		if p.valueFilter != nil {
 			return stripComplex(kind, addressesAttr, value, ignored), true
 		}
 		return stripAddresses(kind, value, ignored)

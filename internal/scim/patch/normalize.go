@@ -109,7 +109,8 @@ func dropIgnored(kind *model.KindSpec, ops []any, ignored *[]string) ([]any, boo
 			out = append(out, raw)
 			continue
 		}
-		if label, ignore := ignoredPath(kind, path); ignore {
+		parts, label, ignore := ignoredPath(kind, path)
+		if ignore {
 			*ignored = append(*ignored, label)
 			changed = true
 			continue
@@ -121,7 +122,7 @@ func dropIgnored(kind *model.KindSpec, ops []any, ignored *[]string) ([]any, boo
 			continue
 		}
 		before := len(*ignored)
-		stripped, keep := stripValue(kind, path, value, ignored)
+		stripped, keep := stripValue(kind, parts, value, ignored)
 		if len(*ignored) == before {
 			out = append(out, raw)
 			continue

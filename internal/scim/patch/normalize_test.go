@@ -195,6 +195,18 @@ func TestNormalizeIgnores(t *testing.T) {
 			want:    `{"Operations":[{"op":"replace","path":"name","value":{"familyName":"L"}}]}`,
 			ignored: []string{"name.formatted"},
 		},
+		"URN-qualified name and addresses values": {
+			in: `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:name","value":{"formatted":"F","givenName":"G"}},` +
+				`{"op":"add","path":"urn:ietf:params:scim:schemas:core:2.0:User:addresses","value":[{"type":"home","formatted":"H"},{"type":"work","formatted":"W"}]}]}`,
+			want: `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:name","value":{"givenName":"G"}},` +
+				`{"op":"add","path":"urn:ietf:params:scim:schemas:core:2.0:User:addresses","value":[{"type":"work","formatted":"W"}]}]}`,
+			ignored: []string{"name.formatted", model.LabelNonWorkAddresses},
+		},
+		"the work address by filter, as a whole": {
+			in:      `{"Operations":[{"op":"replace","path":"addresses[type eq \"work\"]","value":{"formatted":"W","locality":"L"}}]}`,
+			want:    `{"Operations":[{"op":"replace","path":"addresses[type eq \"work\"]","value":{"formatted":"W"}}]}`,
+			ignored: []string{"addresses.locality"},
+		},
 		"a name on a room": {
 			kind:    model.RoomKind,
 			in:      `{"Operations":[{"op":"replace","path":"name.givenName","value":"x"},{"op":"replace","path":"active","value":"False"}]}`,
