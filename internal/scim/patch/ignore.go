@@ -79,12 +79,17 @@ func ignoredPath(kind *model.KindSpec, path string) (pathParts, string, bool) {
 	return p, "", false
 }
 
-// splitPath returns a PATCH path's attribute, sub-attribute and value filter. Entra's paths are mostly a
-// name or name.sub, split here by the grammar's rule for attribute names (a letter, then letters, digits,
-// '-' and '_'); anything else goes to the general parser, which costs most of a PATCH's CPU.
+// splitPath returns a PATCH path's attribute, sub-attribute and value filter. Entra's paths are a name,
+// name.sub or `addresses[type eq "work"].formatted`, split here by the grammar's rule for attribute names
+// (a letter, then letters, digits, '-' and '_'); anything else goes to the general parser, which costs
+// most of a PATCH's CPU.
 func splitPath(path string) (attr, sub string, valueFilter scimfilter.Expression, ok bool) {
 	if attr, sub, ok := simplePath(path); ok {
 		return attr, sub, nil, true
+	}
+	if attr, typ, sub, ok := typedPath(path); ok {
+		return attr, sub, &scimfilter.AttributeExpression{AttributePath: scimfilter.AttributePath{AttributeName: "type"},
+			Operator: scimfilter.EQ, CompareValue: typ}, true
 	}
 	p, err := scimfilter.ParsePath([]byte(path))
 	if err != nil {
@@ -104,6 +109,38 @@ func simplePath(path string) (attr, sub string, ok bool) {
 		return "", "", false
 	}
 	return attr, sub, true
+}
+
+// typedPath splits Entra's path to one typed element of a multi-valued attribute, `attr[type eq "typ"]`
+// or `attr[type eq "typ"].sub`, when attr and sub are plain attribute names and typ holds no escape.
+func typedPath(path string) (attr, typ, sub string, ok bool) {
+	attr, rest, found := strings.Cut(path, `[type eq "`)
+	if !found || !attrName(attr) {
+		return "", "", "", false
+	}
+	typ, rest, found = strings.Cut(rest, `"]`)
+	if !found || !plainString(typ) {
+		return "", "", "", false
+	}
+	if rest == "" {
+		return attr, typ, "", true
+	}
+	sub, found = strings.CutPrefix(rest, ".")
+	if !found || !attrName(sub) {
+		return "", "", "", false
+	}
+	return attr, typ, sub, true
+}
+
+// plainString reports whether s is printable ASCII without a quote or a backslash: a string value that reads
+// the same inside JSON quotes as outside them.
+func plainString(s string) bool {
+	for _, c := range []byte(s) {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // attrName reports whether s is an ATTRNAME of RFC 7644's grammar: ALPHA *(ALPHA / DIGIT / "-" / "_").

@@ -18,6 +18,7 @@ package patch
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	scimfilter "github.com/scim2/filter-parser/v2"
@@ -57,5 +58,78 @@ func TestSimplePathAgreesWithTheParser(t *testing.T) {
 	}
 	if simple < 100 {
 		t.Fatalf("only %d paths took the shortcut: the test checks too little", simple)
+	}
+}
+
+// TestTypedPathAgreesWithTheParser checks the second shortcut against the general parser: every path
+// splitPath takes as `attr[type eq "typ"]` or `attr[type eq "typ"].sub` without the parser, the parser
+// parses to the same attribute, value filter and sub-attribute.
+func TestTypedPathAgreesWithTheParser(t *testing.T) {
+	paths := []string{`addresses[type eq "work"].formatted`, `addresses[type eq "work"]`, `addresses[type eq "home"].Formatted`,
+		`emails[type eq "work"].value`, `addresses[type eq ""].formatted`, `addresses[type eq "a b"].x`, `a[type eq "w"].`,
+		`addresses[type eq "wo\"rk"].formatted`, `addresses[type eq "w\\"].formatted`, `addresses[type eq "w"]x`, `[type eq "w"]`,
+		`9a[type eq "w"]`, `addresses[type eq "é"]`, `addresses[type eq "w"].a.b`, `addresses[type eq "w"]].x`,
+		`addresses[Type eq "work"]`, `addresses[type EQ "work"]`, `addresses[type eq "work" and primary eq true].formatted`}
+	names := []string{"addresses", "emails", "a", "x-y_9", "9a", "", "a b", "name.givenName", "é"}
+	const alphabet = "wrk aZ09\"\\]. é\t$"
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		typ := make([]rune, rng.IntN(6))
+		for i := range typ {
+			typ[i] = []rune(alphabet)[rng.IntN(len([]rune(alphabet)))]
+		}
+		path := names[rng.IntN(len(names))] + `[type eq "` + string(typ) + `"]`
+		if rng.IntN(3) > 0 {
+			path += "." + names[rng.IntN(len(names))]
+		}
+		paths = append(paths, path)
+	}
+	typed := 0
+	for _, path := range paths {
+		if _, _, ok := simplePath(path); ok {
+			continue
+		}
+		attr, typ, sub, ok := typedPath(path)
+		if !ok {
+			continue
+		}
+		typed++
+		p, err := scimfilter.ParsePath([]byte(path))
+		if err != nil {
+			t.Errorf("%q: split as %q, %q, %q, but the parser refuses it: %v", path, attr, typ, sub, err)
+			continue
+		}
+		gotAttr, gotSub, gotFilter, _ := splitPath(path)
+		want := scimfilter.Path{AttributePath: scimfilter.AttributePath{AttributeName: attr}, ValueExpression: gotFilter}
+		if sub != "" {
+			want.SubAttribute = &sub
+		}
+		if gotAttr != attr || gotSub != sub || !reflect.DeepEqual(p, want) {
+			t.Errorf("%q: split as %q, %+v, %q; parsed as %+v", path, attr, gotFilter, sub, p)
+		}
+	}
+	if typed < 1000 {
+		t.Fatalf("only %d paths took the shortcut: the test checks too little", typed)
+	}
+}
+
+// BenchmarkSplitPath compares, for Entra's PATCH paths, splitPath's shortcuts with the general parser they
+// stand in for (docs/benchmarks.md, sixth pass).
+func BenchmarkSplitPath(b *testing.B) {
+	for _, path := range []string{"displayName", "name.familyName", `addresses[type eq "work"].formatted`} {
+		b.Run(path+"/shortcut", func(b *testing.B) {
+			for b.Loop() {
+				if _, _, _, ok := splitPath(path); !ok {
+					b.Fatal(path)
+				}
+			}
+		})
+		b.Run(path+"/parser", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := scimfilter.ParsePath([]byte(path)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
