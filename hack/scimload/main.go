@@ -242,16 +242,14 @@ func bench(set settings) error {
 	}
 	fmt.Printf("\nCreate path: endpoint %.0f cycles/s vs (a) %.0f creates/s = %.2fx (target >= 0.9x)\n",
 		ourCreate.rate(), rawA.rate(), ourCreate.rate()/rawA.rate())
-	fmt.Printf("             machine CPU per op: endpoint %.0f µs vs (a) %.0f µs = %.2fx as a rate when every CPU is busy\n",
-		ourCreate.machinePerOp(), rawA.machinePerOp(), rawA.machinePerOp()/ourCreate.machinePerOp())
+	printMachineCPU(ourCreate, rawA)
 	fmt.Printf("Filter:      endpoint %.0f/s vs (b) %.0f/s = %.2fx (target >= 0.8x), p99 %.2f ms (target < 5 ms)\n",
 		ourFilter.rate(), memFilter.rate(), ourFilter.rate()/memFilter.rate(), ms(ourFilter.pct(0.99)))
 	fmt.Printf("GET by id:   endpoint %.0f/s vs (b) %.0f/s = %.2fx (target >= 1.0x), p99 %.2f ms (target < 5 ms)\n",
 		ourGet.rate(), memGet.rate(), ourGet.rate()/memGet.rate(), ms(ourGet.pct(0.99)))
 	fmt.Printf("Patches:     endpoint %.0f users/s vs (a) %.0f records/s = %.2fx (target >= 0.8x); (b) %.0f users/s (2 PATCHes or merge patches each)\n",
 		ourPatch.rate(), rawPatchA.rate(), ourPatch.rate()/rawPatchA.rate(), memPatch.rate())
-	fmt.Printf("             machine CPU per op: endpoint %.0f µs vs (a) %.0f µs = %.2fx as a rate when every CPU is busy\n",
-		ourPatch.machinePerOp(), rawPatchA.machinePerOp(), rawPatchA.machinePerOp()/ourPatch.machinePerOp())
+	printMachineCPU(ourPatch, rawPatchA)
 
 	if len(set.memory) > 0 {
 		if err := measureMemory(ctx, cluster, mgr, set.memory); err != nil {
@@ -340,6 +338,13 @@ func advisor(ns, app string, i int) *v1.Advisor {
 			Name: &v1.PersonName{GivenName: "Given", FamilyName: fmt.Sprintf("Family %d", i)},
 		},
 	}
+}
+
+// printMachineCPU prints the endpoint's and (a)'s machine CPU per operation, and the ratio of rates it
+// allows when every CPU is busy.
+func printMachineCPU(ours, raw result) {
+	fmt.Printf("             machine CPU per op: endpoint %.0f µs vs (a) %.0f µs = %.2fx as a rate when every CPU is busy\n",
+		ours.machinePerOp(), raw.machinePerOp(), raw.machinePerOp()/ours.machinePerOp())
 }
 
 // parseNumbers reads a flag's comma-separated list of whole numbers (CPUs, record counts); empty is none.

@@ -17,17 +17,10 @@ limitations under the License.
 package scim
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
-	elimity "github.com/elimity-com/scim"
-	"github.com/elimity-com/scim/optional"
-
 	"github.com/andmoney/scim-operator/internal/scim/model"
-	"github.com/andmoney/scim-operator/internal/scim/patch"
 )
 
 // entraCreateBody is the body of Entra's POST /Users for an advisor, as hack/scimload sends it.
@@ -44,46 +37,17 @@ const entraCreateBody = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User
 func BenchmarkCreateBody(b *testing.B) {
 	const base = "https://api.booking.andmoney.dk/advisors/scim"
 	kind := model.AdvisorKind
-	handler := storelessHandler{userHandler{kind: kind}}
-	server, err := elimity.NewServer(&elimity.ServerArgs{ServiceProviderConfig: serviceProviderConfig(200),
-		ResourceTypes: []elimity.ResourceType{{ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
-			Schema: userSchema(kind), Handler: handler}}}, elimity.WithBaseURL(base))
-	if err != nil {
-		b.Fatal(err)
+	server, against := elimityForBodies(b, kind, base), bodySchema(kind)
+	for name, answer := range map[string]func() answer{
+		"through elimity": func() answer { return throughElimity(b, server, kind, http.MethodPost, entraCreateBody) },
+		"beside elimity":  func() answer { return besideElimity(b, kind, against, http.MethodPost, base, entraCreateBody) },
+	} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if a := answer(); a.status != http.StatusCreated {
+					b.Fatal(a.status, a.body)
+				}
+			}
+		})
 	}
-	b.Run("through elimity", func(b *testing.B) {
-		for b.Loop() {
-			res, _, err := patch.DecodeResource([]byte(entraCreateBody), kind)
-			if err != nil {
-				b.Fatal(err)
-			}
-			body, err := json.Marshal(res)
-			if err != nil {
-				b.Fatal(err)
-			}
-			w := httptest.NewRecorder()
-			server.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/Users", bytes.NewReader(body)))
-			if w.Code != http.StatusCreated {
-				b.Fatal(w.Code, w.Body.String())
-			}
-		}
-	})
-	sch := bodySchema(kind)
-	b.Run("beside elimity", func(b *testing.B) {
-		for b.Loop() {
-			u, _, err := acceptResource(kind, sch, []byte(entraCreateBody))
-			if err != nil {
-				b.Fatal(err)
-			}
-			w := httptest.NewRecorder()
-			rec := storedRecord(u)
-			out, err := json.Marshal(renderUser(kind, rec, base))
-			if err != nil {
-				b.Fatal(err)
-			}
-			w.Header().Set("Location", resourceLocation(base, rec.ID))
-			w.WriteHeader(http.StatusCreated)
-			_, _ = w.Write(out)
-		}
-	})
 }

@@ -26,6 +26,7 @@ import (
 
 	elimity "github.com/elimity-com/scim"
 	"github.com/elimity-com/scim/optional"
+	"github.com/elimity-com/scim/schema"
 
 	"github.com/andmoney/scim-operator/internal/scim/model"
 	"github.com/andmoney/scim-operator/internal/scim/patch"
@@ -57,20 +58,27 @@ type answer struct {
 	location, body string
 }
 
-// throughElimity is how the endpoint answered a POST or PUT body before serveWrite: the body normalised
-// and encoded again (left as it came when it did not decode), then elimity's validation and rendering.
-func throughElimity(t *testing.T, kind *model.KindSpec, method, base, body string) answer {
-	t.Helper()
+// elimityForBodies is elimity's server for a kind, with storelessHandler behind it.
+func elimityForBodies(tb testing.TB, kind *model.KindSpec, base string) elimity.Server {
+	tb.Helper()
 	server, err := elimity.NewServer(&elimity.ServerArgs{ServiceProviderConfig: serviceProviderConfig(200),
 		ResourceTypes: []elimity.ResourceType{{ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
 			Schema: userSchema(kind), Handler: storelessHandler{userHandler{kind: kind}}}}}, elimity.WithBaseURL(base))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return server
+}
+
+// throughElimity is how the endpoint answered a POST or PUT body before serveWrite: the body normalised
+// and encoded again (left as it came when it did not decode), then elimity's validation and rendering
+// (server, from elimityForBodies).
+func throughElimity(tb testing.TB, server elimity.Server, kind *model.KindSpec, method, body string) answer {
+	tb.Helper()
 	in := []byte(body)
 	if res, _, err := patch.DecodeResource(in, kind); err == nil {
 		if in, err = json.Marshal(res); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	path := "/Users"
@@ -82,19 +90,20 @@ func throughElimity(t *testing.T, kind *model.KindSpec, method, base, body strin
 	return answer{w.Code, w.Header().Get("Location"), w.Body.String()}
 }
 
-// besideElimity is how serveWrite answers the same body, with storedRecord for the store's answer.
-func besideElimity(t *testing.T, kind *model.KindSpec, method, base, body string) answer {
-	t.Helper()
-	w := httptest.NewRecorder()
-	u, _, err := acceptResource(kind, bodySchema(kind), []byte(body))
+// besideElimity is how serveWrite answers the same body, validated against the schema given (bodySchema),
+// with storedRecord for the store's answer.
+func besideElimity(tb testing.TB, kind *model.KindSpec, against schema.Schema, method, base, body string) answer {
+	tb.Helper()
+	u, _, err := acceptResource(kind, against, []byte(body))
 	if err != nil {
+		w := httptest.NewRecorder()
 		writeError(w, checkError(err, method))
 		return answer{w.Code, w.Header().Get("Location"), w.Body.String()}
 	}
 	rec := storedRecord(u)
-	out, err := json.Marshal(renderUser(kind, rec, base))
+	out, err := renderBody(kind, rec, base, projection{})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	a := answer{status: http.StatusOK, body: string(out)}
 	if method == http.MethodPost {
@@ -134,13 +143,14 @@ func TestBodiesAcceptedLikeElimity(t *testing.T) {
 		"a string":               `"u"`,
 		"empty":                  ``,
 	}
+	const base = "https://api.booking.andmoney.dk/x/scim"
 	for _, kind := range []*model.KindSpec{model.AdvisorKind, model.RoomKind} {
+		server, against := elimityForBodies(t, kind, base), bodySchema(kind)
 		for _, method := range []string{http.MethodPost, http.MethodPut} {
 			for name, body := range bodies {
 				t.Run(kind.String()+"/"+method+"/"+name, func(t *testing.T) {
-					const base = "https://api.booking.andmoney.dk/x/scim"
-					want := throughElimity(t, kind, method, base, body)
-					got := besideElimity(t, kind, method, base, body)
+					want := throughElimity(t, server, kind, method, body)
+					got := besideElimity(t, kind, against, method, base, body)
 					if got != want {
 						t.Errorf("answered unlike elimity:\n got %+v\nwant %+v", got, want)
 					}
@@ -154,7 +164,7 @@ func TestBodiesAcceptedLikeElimity(t *testing.T) {
 // as invalidSyntax. elimity read only the first value and ignored the rest.
 func TestBodiesThatAreNotOneObject(t *testing.T) {
 	for _, body := range []string{`null`, `{"userName":"a"}{"userName":"b"}`, `{"userName":"a"} x`, `{"userName":"a"}}`} {
-		got := besideElimity(t, model.AdvisorKind, http.MethodPost, "", body)
+		got := besideElimity(t, model.AdvisorKind, bodySchema(model.AdvisorKind), http.MethodPost, "", body)
 		if got.status != http.StatusBadRequest || !bytes.Contains([]byte(got.body), []byte(`"scimType":"invalidSyntax"`)) {
 			t.Errorf("%s: got %+v, want 400 invalidSyntax", body, got)
 		}

@@ -110,7 +110,7 @@ func (w *unseenWrites) shown(obj client.Object) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.drop(appKey(obj.GetNamespace(), obj.GetLabels()[v1.ApplicationLabel]), func(u unseenWrite) bool {
-		return u.name == obj.GetName() && atOrAfter(obj.GetResourceVersion(), u.version)
+		return isWrite(obj, u.name, u.version)
 	})
 }
 
@@ -152,8 +152,13 @@ func (w *unseenWrites) any(app App, now time.Time, match func(unseenWrite) bool)
 // shows reports whether objects (an id's, from the index) hold a written object at its version or newer.
 func shows(objs []client.Object, written client.Object) bool {
 	return slices.ContainsFunc(objs, func(obj client.Object) bool {
-		return obj.GetName() == written.GetName() && atOrAfter(obj.GetResourceVersion(), written.GetResourceVersion())
+		return isWrite(obj, written.GetName(), written.GetResourceVersion())
 	})
+}
+
+// isWrite reports whether a shown object is the write of object name at version, or a later one.
+func isWrite(shown client.Object, name, version string) bool {
+	return shown.GetName() == name && atOrAfter(shown.GetResourceVersion(), version)
 }
 
 // atOrAfter reports whether resourceVersion have is want or newer. The API server's resourceVersions are
