@@ -36,7 +36,7 @@ type result struct {
 	ops       int
 	errors    int64
 	elapsed   time.Duration
-	latencies []time.Duration
+	latencies []time.Duration // Sorted by interleave, once all rounds are in; pct reads them.
 	// cpu is this process's CPU time during the phase: the load generator's, and the endpoint's in its
 	// phases. The API server's and etcd's are not in it.
 	cpu time.Duration
@@ -168,7 +168,6 @@ func run(name string, n, c int, op func(i int) error) result {
 	elapsed, cpu := time.Since(start), processCPU()
 	r := result{name: name, ops: n, errors: errs.Load(), elapsed: elapsed, latencies: all, cpu: cpu - cpuStart,
 		machineCPU: cpu + descendantsCPU() - machineStart, allocated: heapAllocated() - allocStart}
-	slices.Sort(r.latencies)
 	if e := firstE.Load(); e != nil {
 		fmt.Printf("  %s: first error: %v\n", name, e)
 	}
