@@ -140,14 +140,25 @@ func (h userHandler) replace(r *http.Request, app store.App, id string, u model.
 	return rec, nil
 }
 
+// Patch is elimity's patch entry point, for the PATCH bodies the server does not answer itself (see
+// servePatch).
 func (h userHandler) Patch(r *http.Request, id string, ops []scim.PatchOperation) (scim.Resource, error) {
-	rec, err := h.store.Update(r.Context(), appFrom(r.Context()), id, func(u model.User) (model.User, error) {
+	rec, err := h.patch(r, appFrom(r.Context()), id, ops)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	return h.resource(rec), nil
+}
+
+// patch carries out ops on record id, all or nothing; a store error comes back as the SCIM error to answer.
+func (h userHandler) patch(r *http.Request, app store.App, id string, ops []scim.PatchOperation) (store.Record, error) {
+	rec, err := h.store.Update(r.Context(), app, id, func(u model.User) (model.User, error) {
 		return patch.Apply(u, h.kind, ops)
 	})
 	if err != nil {
-		return scim.Resource{}, h.fail(r, id, err)
+		return store.Record{}, h.fail(r, id, err)
 	}
-	return h.resource(rec), nil
+	return rec, nil
 }
 
 func (h userHandler) Delete(r *http.Request, id string) error {

@@ -151,7 +151,8 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, kind *mod
 }
 
 // answerBesideElimity answers the requests the server serves itself rather than through elimity: Entra's
-// frequent ones (list, get, create, replace). It reports whether it answered.
+// frequent ones (list, get, create, replace, and the PATCH bodies Entra sends). It reports whether it
+// answered.
 func (s *Server) answerBesideElimity(w http.ResponseWriter, r *http.Request, op, rest string, app store.App, base string,
 	body []byte, proj projection) bool {
 	// The id as elimity reads it from the path, so that every method finds the same record.
@@ -166,6 +167,8 @@ func (s *Server) answerBesideElimity(w http.ResponseWriter, r *http.Request, op,
 		s.serveWrite(w, r, app, base, "", body, proj)
 	case op == opReplace && byID:
 		s.serveWrite(w, r, app, base, id, body, proj)
+	case op == opPatch && byID:
+		return s.servePatch(w, r, app, base, id, body, proj)
 	default:
 		return false
 	}

@@ -60,10 +60,15 @@ type answer struct {
 
 // elimityForBodies is elimity's server for a kind, with storelessHandler behind it.
 func elimityForBodies(tb testing.TB, kind *model.KindSpec, base string) elimity.Server {
+	return elimityWith(tb, kind, base, storelessHandler{userHandler{kind: kind}})
+}
+
+// elimityWith is elimity's server for a kind, as the endpoint builds it, with handler behind it.
+func elimityWith(tb testing.TB, kind *model.KindSpec, base string, handler elimity.ResourceHandler) elimity.Server {
 	tb.Helper()
 	server, err := elimity.NewServer(&elimity.ServerArgs{ServiceProviderConfig: serviceProviderConfig(200),
 		ResourceTypes: []elimity.ResourceType{{ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
-			Schema: userSchema(kind), Handler: storelessHandler{userHandler{kind: kind}}}}}, elimity.WithBaseURL(base))
+			Schema: userSchema(kind), Handler: handler}}}, elimity.WithBaseURL(base))
 	if err != nil {
 		tb.Fatal(err)
 	}

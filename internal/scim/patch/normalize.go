@@ -54,43 +54,59 @@ import (
 // A body that is not a JSON object with an Operations array is returned unchanged for elimity to reject,
 // and so is a body that needs no rewrite, byte for byte.
 func Normalize(body []byte, kind *model.KindSpec) ([]byte, []string) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var req map[string]any
-	if err := dec.Decode(&req); err != nil || dec.More() {
+	n, ok := normalize(body, kind)
+	if !ok || !n.changed {
 		return body, nil
 	}
+	n.doc[n.opsKey] = n.ops
+	data, err := json.Marshal(n.doc)
+	if err != nil {
+		return body, nil
+	}
+	return data, n.ignored
+}
+
+// normalized is a PATCH body decoded and normalised (see Normalize): the body as decoded (doc), the
+// member that holds its operations (opsKey) and the operations normalised (ops), whether the operations
+// changed, and what was ignored.
+type normalized struct {
+	doc     map[string]any
+	opsKey  string
+	ops     []any
+	changed bool
+	ignored []string
+}
+
+// normalize decodes and normalises a PATCH body; it reports false for a body that is not one JSON object
+// with a non-empty Operations array.
+func normalize(body []byte, kind *model.KindSpec) (normalized, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil || dec.More() {
+		return normalized{}, false
+	}
 	opsKey := ""
-	for k := range req {
+	for k := range doc {
 		if strings.EqualFold(k, "Operations") {
 			opsKey = k
 		}
 	}
-	ops, ok := req[opsKey].([]any)
+	ops, ok := doc[opsKey].([]any)
 	if !ok || len(ops) == 0 {
-		return body, nil
+		return normalized{}, false
 	}
-	out := make([]any, 0, len(ops))
-	changed := false
-	var ignored []string
+	n := normalized{doc: doc, opsKey: opsKey, ops: make([]any, 0, len(ops))}
 	for _, raw := range ops {
 		expanded, didChange := normalizeOp(raw)
-		kept, dropped := dropIgnored(kind, expanded, &ignored)
-		changed = changed || didChange || dropped
-		out = append(out, kept...)
+		kept, dropped := dropIgnored(kind, expanded, &n.ignored)
+		n.changed = n.changed || didChange || dropped
+		n.ops = append(n.ops, kept...)
 	}
-	if !changed {
-		return body, nil
+	if len(n.ops) == 0 {
+		n.ops = []any{map[string]any{opMember: "replace", valueMember: map[string]any{}}}
 	}
-	if len(out) == 0 {
-		out = []any{map[string]any{opMember: "replace", valueMember: map[string]any{}}}
-	}
-	req[opsKey] = out
-	data, err := json.Marshal(req)
-	if err != nil {
-		return body, nil
-	}
-	return data, ignored
+	return n, true
 }
 
 // dropIgnored removes from ops (each with a path, as normalizeOp leaves them) what the kind does not store;

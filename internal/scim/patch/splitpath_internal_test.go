@@ -25,7 +25,8 @@ import (
 )
 
 // TestSimplePathAgreesWithTheParser checks the shortcut against the general parser: every path it splits,
-// the parser parses to the same attribute and sub-attribute, with no value filter.
+// the parser parses to the same attribute and sub-attribute, with no value filter, and to the very Path
+// quickPath builds.
 func TestSimplePathAgreesWithTheParser(t *testing.T) {
 	paths := []string{"displayName", "name.familyName", "name.givenName", "active", "userName", "externalId",
 		"a", "a-b_c9", "x.y", "emails", "nickName", "name.formatted", "9a", "a.", ".a", "a..b", "a.b.c",
@@ -55,6 +56,9 @@ func TestSimplePathAgreesWithTheParser(t *testing.T) {
 		if p.AttributePath.AttributeName != attr || gotSub != sub || p.ValueExpression != nil || p.SubAttribute != nil {
 			t.Errorf("%q: split as %q.%q, parsed as %+v", path, attr, sub, p)
 		}
+		if quick, ok := quickPath(path); !ok || !reflect.DeepEqual(quick, p) {
+			t.Errorf("%q: quickPath gives %+v (%v), the parser %+v", path, quick, ok, p)
+		}
 	}
 	if simple < 100 {
 		t.Fatalf("only %d paths took the shortcut: the test checks too little", simple)
@@ -63,7 +67,7 @@ func TestSimplePathAgreesWithTheParser(t *testing.T) {
 
 // TestTypedPathAgreesWithTheParser checks the second shortcut against the general parser: every path
 // splitPath takes as `attr[type eq "typ"]` or `attr[type eq "typ"].sub` without the parser, the parser
-// parses to the same attribute, value filter and sub-attribute.
+// parses to the same attribute, value filter and sub-attribute: to the very Path quickPath builds.
 func TestTypedPathAgreesWithTheParser(t *testing.T) {
 	paths := []string{`addresses[type eq "work"].formatted`, `addresses[type eq "work"]`, `addresses[type eq "home"].Formatted`,
 		`emails[type eq "work"].value`, `addresses[type eq ""].formatted`, `addresses[type eq "a b"].x`, `a[type eq "w"].`,
@@ -100,12 +104,9 @@ func TestTypedPathAgreesWithTheParser(t *testing.T) {
 			continue
 		}
 		gotAttr, gotSub, gotFilter, _ := splitPath(path)
-		want := scimfilter.Path{AttributePath: scimfilter.AttributePath{AttributeName: attr}, ValueExpression: gotFilter}
-		if sub != "" {
-			want.SubAttribute = &sub
-		}
-		if gotAttr != attr || gotSub != sub || !reflect.DeepEqual(p, want) {
-			t.Errorf("%q: split as %q, %+v, %q; parsed as %+v", path, attr, gotFilter, sub, p)
+		quick, ok := quickPath(path)
+		if gotAttr != attr || gotSub != sub || !ok || !reflect.DeepEqual(p, quick) || !reflect.DeepEqual(p.ValueExpression, gotFilter) {
+			t.Errorf("%q: split as %q, %+v, %q, quickPath %+v; parsed as %+v", path, attr, gotFilter, sub, quick, p)
 		}
 	}
 	if typed < 1000 {
