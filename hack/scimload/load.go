@@ -174,7 +174,37 @@ func run(name string, n, c int, op func(i int) error) result {
 	return r
 }
 
-// scimClient sends Entra-shaped requests to one SCIM base URL.
+// sender sends Entra-shaped requests to one SCIM base URL: do sends a request and fails unless the status
+// is want; it returns the body.
+type sender interface {
+	do(method, path, body string, want int) ([]byte, error)
+}
+
+// The -client flag's values: the load generators that can stand in for Entra.
+const (
+	leanSender    = "lean"     // leanClient
+	netHTTPSender = "net/http" // scimClient
+)
+
+var senderKinds = []string{leanSender, netHTTPSender}
+
+// newSender returns the kind of client that -client names for base; conns is how many requests it
+// will send at once.
+func newSender(kind, base, token string, conns int) (sender, error) {
+	switch kind {
+	case leanSender:
+		c, err := newLeanClient(base, token)
+		if err != nil {
+			return nil, err // Not a typed nil in the interface.
+		}
+		return c, nil
+	case netHTTPSender:
+		return newClient(base, token, conns), nil
+	}
+	return nil, fmt.Errorf("-client: %q is none of %q", kind, senderKinds)
+}
+
+// scimClient sends Entra-shaped requests to one SCIM base URL with net/http's Client.
 type scimClient struct {
 	base  string // e.g. http://127.0.0.1:8080/advisors/scim
 	token string

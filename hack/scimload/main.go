@@ -29,7 +29,13 @@ limitations under the License.
 // and endpoint) on the others, as in a real cluster, where the API server never shares cores with the
 // operator or with Entra. Without it, everything shares every core.
 //
-// Usage: go run ./hack/scimload [-n 2000] [-c 16] [-read-concurrency 64] [-memory 10000,50000] [-startup 50000] [-rounds 4] [-cpuprofile /tmp/scim] [-control-plane-cpus 1]
+// The load generator stands in for Entra, whose CPU in production is on Microsoft's machines, not on the
+// operator's: here it shares the CPUs of the endpoint and the API server it measures. So by default
+// (-client lean) it is a lean HTTP/1.1 client: a pool of keep-alive connections, each request written in
+// one write and its response read on the caller's goroutine, which costs the machine far less than
+// net/http's Client. -client net/http uses net/http's Client instead, for the same requests.
+//
+// Usage: go run ./hack/scimload [-n 2000] [-c 16] [-read-concurrency 64] [-memory 10000,50000] [-startup 50000] [-rounds 4] [-cpuprofile /tmp/scim] [-control-plane-cpus 1] [-client lean|net/http]
 package main
 
 import (
@@ -73,6 +79,7 @@ type settings struct {
 	cpuprofile      string
 	// controlPlaneCPUs are where etcd and kube-apiserver run; empty shares every CPU.
 	controlPlaneCPUs []int
+	client           string // The load generator: leanSender or netHTTPSender (see newSender).
 }
 
 func main() {
@@ -90,6 +97,8 @@ func main() {
 	verbose := flag.Bool("v", false, "Log what the manager and the SCIM endpoint log.")
 	controlPlaneCPUs := flag.String("control-plane-cpus", "",
 		"Comma-separated CPUs for etcd and kube-apiserver; this process keeps off them. Empty: all share every CPU.")
+	flag.StringVar(&set.client, "client", leanSender,
+		"The load generator's HTTP client: lean (a minimal HTTP/1.1 client, the least CPU) or net/http (net/http's Client).")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
 	if *verbose {
@@ -104,6 +113,9 @@ func main() {
 	}
 	if err == nil {
 		set.controlPlaneCPUs, err = parseNumbers("-control-plane-cpus", *controlPlaneCPUs)
+	}
+	if err == nil && !slices.Contains(senderKinds, set.client) {
+		err = fmt.Errorf("-client: %q is none of %q", set.client, senderKinds)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scimload:", err)
@@ -142,26 +154,23 @@ func bench(set settings) error {
 	if err != nil {
 		return err
 	}
-	ours := newClient(endpoint.URL+"/advisors/scim", token, max(c, rc))
+	ours, err := newSender(set.client, endpoint.URL+"/advisors/scim", token, max(c, rc))
+	if err != nil {
+		return err
+	}
 	if err := waitFor(func() error { _, err := ours.do(http.MethodGet, "/ServiceProviderConfig", "", 200); return err }); err != nil {
 		return err
 	}
-	memLn, err := net.Listen("tcp", "127.0.0.1:0")
+	mem, err := startMemServer(set.client, max(c, rc))
 	if err != nil {
 		return err
 	}
-	memBase := "http://" + memLn.Addr().String() + "/advisors/scim"
-	memHandler, err := newMemServer(memBase)
-	if err != nil {
-		return err
-	}
-	go func() { _ = (&http.Server{Handler: memHandler, ReadHeaderTimeout: 5 * time.Second}).Serve(memLn) }()
-	mem := newClient(memBase, "", max(c, rc))
 	if n == 0 {
-		return measureStartup(ctx, cluster, set.startup)
+		return measureStartup(ctx, cluster, set.client, set.startup)
 	}
 
-	fmt.Printf("\nN=%d users, %d clients for writes, %d for reads, GOMAXPROCS=%d, %d rounds\n\n", n, c, rc, runtime.GOMAXPROCS(0), rounds)
+	fmt.Printf("\nN=%d users, %d clients for writes, %d for reads, %s client, GOMAXPROCS=%d, %d rounds\n\n",
+		n, c, rc, set.client, runtime.GOMAXPROCS(0), rounds)
 	compare := func(phases ...phase) []result { return interleave(rounds, set.cpuprofile, phases...) }
 
 	// (a) The storage limit: the records alone, created through the API server.
@@ -169,7 +178,7 @@ func bench(set settings) error {
 		return err
 	}
 	rawCreate := func(i int) error { return cluster.Client.Create(ctx, advisor("bench-raw", "raw", i)) }
-	createCycle := func(cl *scimClient, ids []string) func(int) error {
+	createCycle := func(cl sender, ids []string) func(int) error {
 		return func(i int) error {
 			if _, err := cl.do(http.MethodGet, filterPath(userName(i)), "", 200); err != nil {
 				return err
@@ -193,13 +202,13 @@ func bench(set settings) error {
 		phase{name: "SCIM endpoint: filter miss + POST", n: n, c: c, op: createCycle(ours, ourIDs), profiled: true})
 	rawA, ourCreate := creates[0], creates[2]
 
-	filterOp := func(cl *scimClient) func(int) error {
+	filterOp := func(cl sender) func(int) error {
 		return func(i int) error {
 			_, err := cl.do(http.MethodGet, filterPath(strings.ToUpper(userName(i%n))), "", 200)
 			return err
 		}
 	}
-	getOp := func(cl *scimClient, ids []string) func(int) error {
+	getOp := func(cl sender, ids []string) func(int) error {
 		return func(i int) error { _, err := cl.do(http.MethodGet, "/Users/"+ids[i%n], "", 200); return err }
 	}
 	filters := compare(
@@ -211,7 +220,7 @@ func bench(set settings) error {
 		phase{name: "SCIM endpoint: GET by id", n: reads, c: rc, op: getOp(ours, ourIDs), profiled: true})
 	memGet, ourGet := gets[0], gets[1]
 
-	patchOp := func(cl *scimClient, ids []string) func(int) error {
+	patchOp := func(cl sender, ids []string) func(int) error {
 		return func(i int) error {
 			if _, err := cl.do(http.MethodPatch, "/Users/"+ids[i], fmt.Sprintf(patchLegacy, i, i), 200); err != nil {
 				return err
@@ -257,15 +266,33 @@ func bench(set settings) error {
 		}
 	}
 	if set.startup > 0 {
-		return measureStartup(ctx, cluster, set.startup)
+		return measureStartup(ctx, cluster, set.client, set.startup)
 	}
 	return nil
 }
 
+// startMemServer serves (b), the library limit (see newMemServer), on a local port, and returns a client
+// of the clientKind the -client flag names for it; conns is how many requests the client will send at once.
+func startMemServer(clientKind string, conns int) (sender, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	base := "http://" + ln.Addr().String() + "/advisors/scim"
+	handler, err := newMemServer(base)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	go func() { _ = (&http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}).Serve(ln) }()
+	return newSender(clientKind, base, "", conns)
+}
+
 // measureStartup makes sure an application has size records, then starts a second manager with the SCIM
 // endpoint, as a new replica would start, and measures the time from its start until it answers a filter
-// for the last record (the endpoint serves only after the informer caches have synced).
-func measureStartup(ctx context.Context, cluster *localcluster.Cluster, size int) error {
+// for the last record (the endpoint serves only after the informer caches have synced). clientKind is the
+// -client flag: the load generator that asks.
+func measureStartup(ctx context.Context, cluster *localcluster.Cluster, clientKind string, size int) error {
 	const ns, app = "bench-start", "start"
 	token, err := newApplication(ctx, cluster.Client, ns, app)
 	if err != nil {
@@ -283,7 +310,10 @@ func measureStartup(ctx context.Context, cluster *localcluster.Cluster, size int
 		return err
 	}
 	defer func() { _ = replica.Stop() }()
-	cl := newClient(replica.URL+"/advisors/scim", token, 1)
+	cl, err := newSender(clientKind, replica.URL+"/advisors/scim", token, 1)
+	if err != nil {
+		return err
+	}
 	last := userName(2_000_000 + size - 1)
 	deadline := start.Add(5 * time.Minute)
 	for {
