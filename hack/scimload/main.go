@@ -66,6 +66,7 @@ import (
 	v1 "github.com/andmoney/scim-operator/api/v1alpha1"
 	"github.com/andmoney/scim-operator/internal/localcluster"
 	"github.com/andmoney/scim-operator/internal/scim"
+	"github.com/andmoney/scim-operator/internal/scim/model"
 	"github.com/andmoney/scim-operator/internal/scim/scimtest"
 	"github.com/andmoney/scim-operator/internal/scim/store"
 )
@@ -352,12 +353,14 @@ func newApplication(ctx context.Context, c client.Client, ns, name string) (stri
 	return token, err
 }
 
-// advisor is the object the endpoint would store for createBody(i).
+// advisor is the object the endpoint would store for createBody(i) in application app: named after its
+// folded userName, with its SCIM id in a label, so that (a) writes the very objects the endpoint writes.
 func advisor(ns, app string, i int) *v1.Advisor {
 	return &v1.Advisor{
 		ObjectMeta: metav1.ObjectMeta{
-			Namespace: ns, Name: fmt.Sprintf("%08x-0000-4000-8000-%012d", i, i),
-			Labels:      map[string]string{v1.ApplicationLabel: app},
+			Namespace: ns, Name: store.ObjectName(app, model.Fold(userName(i))),
+			Labels: map[string]string{v1.ApplicationLabel: app,
+				v1.RecordIDLabel: fmt.Sprintf("%08x-0000-4000-8000-%012d", i, i)},
 			Annotations: map[string]string{store.LastModifiedAnnotation: time.Now().UTC().Format(time.RFC3339)},
 		},
 		Spec: v1.AdvisorSpec{

@@ -257,8 +257,8 @@ func containsFold(names []string, name string) bool {
 }
 
 // applyJSON projects one resource as rendered: the one step every response that carries a resource goes
-// through when a projection is asked for (serveGet, serveList per resource, and projectingWriter for what
-// elimity answers to POST, PUT and PATCH). A body that is not a resource of the User schema (an error, a
+// through when a projection is asked for (renderBody for a record the server answers with itself,
+// serveList per resource, and projectingWriter for the PATCH bodies elimity still answers). A body that is not a resource of the User schema (an error, a
 // list) is returned unchanged.
 func (p projection) applyJSON(body []byte) ([]byte, error) {
 	var res map[string]any

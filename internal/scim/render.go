@@ -98,8 +98,8 @@ func resourceLocation(base, id string) string {
 	return u.String()
 }
 
-// serveGet answers GET /Users/{id} itself, one of the detours around elimity-com/scim (with serveWrite and
-// serveList): it is Entra's and any reader's most frequent request, and elimity would render the record
+// serveGet answers GET /Users/{id} itself, one of the detours around elimity-com/scim (with serveWrite,
+// servePatch and serveList): it is Entra's and any reader's most frequent request, and elimity would render the record
 // through a generic map. Status, headers, body and errors are elimity's; the body is projected when the
 // request asks for it (proj, RFC 7644 §3.9), which elimity does not do.
 func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, app store.App, base, id string, proj projection) {

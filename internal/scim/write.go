@@ -58,7 +58,7 @@ func acceptResource(kind *model.KindSpec, against schema.Schema, body []byte) (m
 }
 
 // serveWrite answers POST /Users (id "") and PUT /Users/{id} itself, one of the detours around
-// elimity-com/scim (with serveGet and serveList): a create is half of Entra's create cycle, and elimity
+// elimity-com/scim (with servePatch, serveGet and serveList): a create is half of Entra's create cycle, and elimity
 // would decode the body a second time, build the schema again and render the record through a generic
 // map. Status, headers, body and errors are elimity's; the response is projected when the request asks
 // for it (proj), as every other response is.

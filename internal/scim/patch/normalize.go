@@ -15,7 +15,8 @@ limitations under the License.
 */
 
 // Package patch applies SCIM PATCH requests to a model.User as pure functions: Normalize rewrites the
-// request body into the shape elimity-com/scim validates the way Entra needs, and Apply carries out the
+// request body into the shape elimity-com/scim validates the way Entra needs, Operations reads the
+// operations elimity would hand over for the bodies Entra sends without elimity, and Apply carries out the
 // validated operations, all or nothing. DecodeResource does Normalize's work for the body of a POST or
 // PUT.
 package patch
